@@ -1,0 +1,28 @@
+package io.zerogate.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole validated configuration document, as written by the operator (version 1).
+ * Built only by {@link ConfigLoader}; every nested value has already been checked.
+ *
+ * @param source where the document came from (a file path, or a name for an in-memory document)
+ */
+public record GatewayConfig(
+        String source,
+        int version,
+        List<ListenerConfig> listeners,
+        AdminConfig admin,
+        TrustedProxies trustedProxies,
+        ServerLimits limits,
+        Timeouts timeouts,
+        Map<String, ServiceConfig> services,
+        List<RouteConfig> routes) {
+
+    public GatewayConfig {
+        listeners = List.copyOf(listeners);
+        services = Map.copyOf(services);
+        routes = List.copyOf(routes);
+    }
+}

@@ -1,0 +1,28 @@
+package io.zerogate.config;
+
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A route: which requests it matches and where they go.
+ *
+ * @param host      exact host (case-insensitive, no port) or {@code *.example.com}; null matches any host
+ * @param methods   upper-case methods; empty matches any method
+ * @param path      a path template such as {@code /orders/{orderId}} or {@code /files/{path...}}
+ * @param isPublic  true when the route is explicitly open to anonymous callers; a route that is neither
+ *                  public nor governed by a rule is denied
+ * @param line      line of the route in the configuration file (for messages)
+ */
+public record RouteConfig(
+        String id,
+        @Nullable String host,
+        Set<String> methods,
+        String path,
+        String service,
+        boolean isPublic,
+        int line) {
+
+    public RouteConfig {
+        methods = Set.copyOf(methods);
+    }
+}
