@@ -1,0 +1,166 @@
+package io.zerogate;
+
+import io.zerogate.admin.AdminServer;
+import io.zerogate.admin.GatewayMetrics;
+import io.zerogate.chain.Chain;
+import io.zerogate.chain.ChainStep;
+import io.zerogate.config.ConfigException;
+import io.zerogate.config.ConfigWatcher;
+import io.zerogate.config.GatewayConfig;
+import io.zerogate.config.GatewaySnapshot;
+import io.zerogate.policy.RouteAccessStage;
+import io.zerogate.server.GatewayServer;
+import io.zerogate.server.RuntimeSnapshot;
+import io.zerogate.server.Transport;
+import io.zerogate.upstream.HealthChecker;
+import io.zerogate.upstream.Upstreams;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway, assembled by hand from its parts: the compiled configuration, the verification chain
+ * in its one fixed order, the upstreams, the data plane, the admin listener and the configuration watcher.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    private final AtomicReference<RuntimeSnapshot> current;
+    private final GatewayServer server;
+    private final GatewayMetrics metrics;
+    private volatile @Nullable AdminServer admin;
+    private volatile HealthChecker health;
+    private volatile @Nullable ConfigWatcher<RuntimeSnapshot> watcher;
+    private volatile boolean ready;
+    private volatile boolean closed;
+
+    private Gateway(AtomicReference<RuntimeSnapshot> current, GatewayServer server, GatewayMetrics metrics,
+                    HealthChecker health) {
+        this.current = current;
+        this.server = server;
+        this.metrics = metrics;
+        this.health = health;
+    }
+
+    /**
+     * Compiles {@code config}, binds every listener and starts serving.
+     *
+     * @param watchFile  when not null, the file is watched and reloaded atomically on change
+     * @param eventLoops number of event loops; 0 for one per available processor
+     */
+    public static Gateway start(GatewayConfig config, @Nullable Path watchFile, int eventLoops)
+            throws ConfigException, InterruptedException {
+        AtomicReference<RuntimeSnapshot> current = new AtomicReference<>(compile(config, null));
+        GatewayMetrics metrics = new GatewayMetrics();
+        Transport transport = Transport.best();
+        GatewayServer server = new GatewayServer(transport, eventLoops, current::get, metrics, System::nanoTime);
+        HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
+        Gateway g = new Gateway(current, server, metrics, health);
+        try {
+            InetSocketAddress adminAddress = config.admin().address();
+            if (adminAddress != null) {
+                g.admin = AdminServer.start(transport, adminAddress, metrics,
+                        () -> g.ready && !g.closed);
+            }
+            metrics.watch(current.get().upstreams());
+            health.start(current.get().upstreams());
+            server.start();
+            g.ready = true;
+            if (watchFile != null) {
+                ConfigWatcher<RuntimeSnapshot> w = new ConfigWatcher<>(watchFile,
+                        c -> compile(c, g.current.get().upstreams()), g::apply,
+                        e -> log.error("configuration reload rejected; keeping the last good configuration: {}", e.getMessage()));
+                w.start();
+                g.watcher = w;
+            }
+            return g;
+        } catch (InterruptedException | RuntimeException e) {
+            g.shutdown(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    /** Compiles a configuration into everything a request reads, reusing live upstream state. */
+    static RuntimeSnapshot compile(GatewayConfig config, @Nullable Upstreams previous) throws ConfigException {
+        GatewaySnapshot snapshot = GatewaySnapshot.compile(config);
+        Chain chain = new Chain(List.of(
+                new ChainStep("route-access", new RouteAccessStage())
+        ), config.timeouts().stage());
+        return new RuntimeSnapshot(snapshot, chain, Upstreams.build(config, previous));
+    }
+
+    /** Swaps in a new configuration; requests in flight finish on the one they started with. */
+    void apply(RuntimeSnapshot next) {
+        RuntimeSnapshot previous = current.get();
+        if (!next.config().config().listeners().equals(previous.config().config().listeners())
+                || !next.config().config().admin().equals(previous.config().config().admin())) {
+            log.warn("listener and admin addresses changed in {}; they take effect on restart", next.config().config().source());
+        }
+        current.set(next);
+        metrics.watch(next.upstreams());
+        HealthChecker old = health;
+        HealthChecker fresh = new HealthChecker(server.group().next(), server.upstreamBootstrap());
+        fresh.start(next.upstreams());
+        health = fresh;
+        old.close();
+        log.info("configuration reloaded from {}: {} routes, {} services", next.config().config().source(),
+                next.config().config().routes().size(), next.config().config().services().size());
+    }
+
+    /** Reloads from an already parsed configuration (the watcher does this for files). */
+    public void reload(GatewayConfig config) throws ConfigException {
+        apply(compile(config, current.get().upstreams()));
+    }
+
+    public RuntimeSnapshot snapshot() {
+        return current.get();
+    }
+
+    public Map<String, InetSocketAddress> listeners() {
+        return server.boundAddresses();
+    }
+
+    public @Nullable InetSocketAddress adminAddress() {
+        AdminServer a = admin;
+        return a == null ? null : a.address();
+    }
+
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    public int inFlight() {
+        return server.inFlight();
+    }
+
+    /** Graceful shutdown: stop accepting, let in-flight requests finish within {@code grace}, then stop. */
+    public void shutdown(Duration grace) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ConfigWatcher<RuntimeSnapshot> w = watcher;
+        if (w != null) {
+            w.close();
+        }
+        health.close();
+        server.shutdown(grace);
+        AdminServer a = admin;
+        if (a != null) {
+            a.close();
+        }
+        log.info("gateway stopped");
+    }
+
+    @Override
+    public void close() {
+        shutdown(current.get().config().config().timeouts().shutdownGrace());
+    }
+}

@@ -1,0 +1,134 @@
+package io.zerogate.admin;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.zerogate.server.Transport;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The admin listener: {@code /healthz} (the process is alive), {@code /readyz} (the gateway accepts
+ * traffic) and {@code /metrics} (Prometheus). Bound to loopback unless configured otherwise; it never
+ * shares a port with client traffic.
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    private AdminServer(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
+    }
+
+    /** Binds the admin listener on its own event loop, apart from client traffic. */
+    public static AdminServer start(Transport transport, InetSocketAddress address, GatewayMetrics metrics,
+                                    BooleanSupplier ready) throws InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("zerogate-admin", true),
+                transport.ioHandlerFactory());
+        try {
+            return new AdminServer(group, bind(group, transport.serverChannel(), address, metrics, ready));
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType,
+                                InetSocketAddress address, GatewayMetrics metrics, BooleanSupplier ready)
+            throws InterruptedException {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(channelType)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
+                                new HttpObjectAggregator(16 * 1024),
+                                new Endpoints(metrics, ready));
+                    }
+                })
+                .bind(address).sync().channel();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+
+    private static final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+        private final GatewayMetrics metrics;
+        private final BooleanSupplier ready;
+
+        Endpoints(GatewayMetrics metrics, BooleanSupplier ready) {
+            this.metrics = metrics;
+            this.ready = ready;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            String path = req.uri();
+            int q = path.indexOf('?');
+            if (q >= 0) {
+                path = path.substring(0, q);
+            }
+            FullHttpResponse res;
+            if (!req.decoderResult().isSuccess()) {
+                res = text(HttpResponseStatus.BAD_REQUEST, "bad request\n", "text/plain");
+            } else if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
+                res = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n", "text/plain");
+                res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            } else {
+                res = switch (path) {
+                    case "/healthz" -> text(HttpResponseStatus.OK, "ok\n", "text/plain");
+                    case "/readyz" -> ready.getAsBoolean()
+                            ? text(HttpResponseStatus.OK, "ready\n", "text/plain")
+                            : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n", "text/plain");
+                    case "/metrics" -> text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+                    default -> text(HttpResponseStatus.NOT_FOUND, "not found\n", "text/plain");
+                };
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpUtil.setKeepAlive(res, keepAlive);
+            var f = ctx.writeAndFlush(res);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private static FullHttpResponse text(HttpResponseStatus status, String body, String type) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            return r;
+        }
+    }
+}

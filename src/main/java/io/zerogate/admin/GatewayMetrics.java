@@ -1,0 +1,96 @@
+package io.zerogate.admin;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.zerogate.chain.ExchangeOutcome;
+import io.zerogate.chain.OutcomeSink;
+import io.zerogate.upstream.UpstreamService;
+import io.zerogate.upstream.UpstreamTarget;
+import io.zerogate.upstream.Upstreams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Prometheus metrics of the data plane: requests by listener, route, status and decision, request latency
+ * by route, and the health of every upstream target. Meters are created once per label set and cached,
+ * so recording an outcome costs a map lookup and two atomic updates.
+ */
+public final class GatewayMetrics implements OutcomeSink {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
+    private final MultiGauge upstreamHealth = MultiGauge.builder("zerogate_upstream_healthy")
+            .description("1 when the upstream target is in rotation, 0 when ejected or failing probes")
+            .register(registry);
+    private final MultiGauge upstreamInFlight = MultiGauge.builder("zerogate_upstream_in_flight")
+            .description("requests in flight per upstream target")
+            .register(registry);
+
+    private record Labels(String listener, String route, int status, String decision) {}
+
+    @Override
+    public void record(ExchangeOutcome outcome) {
+        String route = outcome.routeId() == null ? "-" : outcome.routeId();
+        String decision = decision(outcome);
+        Labels labels = new Labels(outcome.listener(), route, outcome.status(), decision);
+        Counter c = requests.get(labels);
+        if (c == null) {
+            c = requests.computeIfAbsent(labels, l -> Counter.builder("zerogate_requests")
+                    .description("requests by listener, route, status and decision")
+                    .tags("listener", l.listener(), "route", l.route(), "status", Integer.toString(l.status()),
+                            "decision", l.decision())
+                    .register(registry));
+        }
+        c.increment();
+        Timer t = latency.get(route);
+        if (t == null) {
+            t = latency.computeIfAbsent(route, r -> Timer.builder("zerogate_request_duration")
+                    .description("time from a complete request head to the end of the response")
+                    .tags("route", r)
+                    .publishPercentileHistogram()
+                    .register(registry));
+        }
+        t.record(outcome.durationNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private static String decision(ExchangeOutcome outcome) {
+        if (outcome.reason() != null) {
+            return outcome.reason().code();
+        }
+        return outcome.clientAborted() ? "client_aborted" : "forwarded";
+    }
+
+    /** Tracks the targets of the current configuration; called at start and after every reload. */
+    public void watch(Upstreams upstreams) {
+        List<MultiGauge.Row<?>> health = new ArrayList<>();
+        List<MultiGauge.Row<?>> inFlight = new ArrayList<>();
+        for (UpstreamService service : upstreams.services()) {
+            for (UpstreamTarget target : service.targets()) {
+                Tags tags = Tags.of("service", service.config().name(), "target", target.address().toString());
+                health.add(MultiGauge.Row.of(tags, target, t -> t.isAvailable(System.nanoTime()) ? 1 : 0));
+                inFlight.add(MultiGauge.Row.of(tags, target, UpstreamTarget::inFlight));
+            }
+        }
+        upstreamHealth.register(health, true);
+        upstreamInFlight.register(inFlight, true);
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** The count recorded so far for one label set (for tests and the console). */
+    public double requestCount(String listener, @Nullable String route, int status, String decision) {
+        Counter c = requests.get(new Labels(listener, route == null ? "-" : route, status, decision));
+        return c == null ? 0 : c.count();
+    }
+}

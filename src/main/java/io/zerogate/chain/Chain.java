@@ -1,0 +1,141 @@
+package io.zerogate.chain;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the stages of the verification chain in their fixed order. The first denial ends the run. A stage
+ * that throws, completes exceptionally, completes with null or exceeds the stage timeout denies; nothing
+ * lets a request through by accident. Stages that answer at once cost no scheduling; a stage that answers
+ * later resumes the chain on the exchange's event loop.
+ */
+public final class Chain {
+
+    private static final Logger log = LoggerFactory.getLogger(Chain.class);
+
+    private final ChainStep[] steps;
+    private final long stageTimeoutNanos;
+
+    public Chain(List<ChainStep> steps, Duration stageTimeout) {
+        this.steps = steps.toArray(ChainStep[]::new);
+        if (stageTimeout.isNegative() || stageTimeout.isZero()) {
+            throw new IllegalArgumentException("stageTimeout: " + stageTimeout + " (expected: > 0)");
+        }
+        this.stageTimeoutNanos = stageTimeout.toNanos();
+    }
+
+    /** The names of the stages, in order. */
+    public List<String> stageNames() {
+        return java.util.Arrays.stream(steps).map(ChainStep::name).toList();
+    }
+
+    /**
+     * Runs every stage against the exchange.
+     *
+     * @param loop the exchange's event loop: late answers resume here, and timeouts are scheduled here
+     * @return the final decision; it never completes exceptionally
+     */
+    public CompletionStage<Decision> run(Exchange exchange, ScheduledExecutorService loop) {
+        for (int i = 0; i < steps.length; i++) {
+            CompletableFuture<Decision> answer = invoke(steps[i], exchange);
+            if (!answer.isDone()) {
+                CompletableFuture<Decision> result = new CompletableFuture<>();
+                awaitThenContinue(answer, i, exchange, loop, result);
+                return result;
+            }
+            Decision d = settled(steps[i], answer);
+            if (d instanceof Decision.Deny) {
+                return CompletableFuture.completedFuture(d);
+            }
+        }
+        return CompletableFuture.completedFuture(Decision.proceed());
+    }
+
+    private void awaitThenContinue(CompletableFuture<Decision> answer, int index, Exchange exchange,
+                                   ScheduledExecutorService loop, CompletableFuture<Decision> result) {
+        ChainStep step = steps[index];
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            if (answer.complete(Decision.deny(ReasonCode.STAGE_TIMEOUT, "stage " + step.name() + " timed out"))) {
+                log.warn("stage {} timed out for request {}", step.name(), exchange.requestId());
+            }
+        }, stageTimeoutNanos, TimeUnit.NANOSECONDS);
+        answer.whenComplete((d, t) -> {
+            timer.cancel(false);
+            Runnable resume = () -> {
+                Decision decision = settled(step, answer);
+                if (decision instanceof Decision.Deny) {
+                    result.complete(decision);
+                    return;
+                }
+                for (int i = index + 1; i < steps.length; i++) {
+                    CompletableFuture<Decision> next = invoke(steps[i], exchange);
+                    if (!next.isDone()) {
+                        awaitThenContinue(next, i, exchange, loop, result);
+                        return;
+                    }
+                    Decision nd = settled(steps[i], next);
+                    if (nd instanceof Decision.Deny) {
+                        result.complete(nd);
+                        return;
+                    }
+                }
+                result.complete(Decision.proceed());
+            };
+            try {
+                loop.execute(resume);
+            } catch (RuntimeException rejected) {
+                result.complete(Decision.deny(ReasonCode.STAGE_ERROR, "event loop rejected the continuation"));
+            }
+        });
+    }
+
+    private static CompletableFuture<Decision> invoke(ChainStep step, Exchange exchange) {
+        CompletionStage<Decision> answer;
+        try {
+            answer = step.stage().evaluate(exchange);
+        } catch (RuntimeException | Error e) {
+            log.warn("stage {} failed for request {}", step.name(), exchange.requestId(), e);
+            return CompletableFuture.completedFuture(
+                    Decision.deny(ReasonCode.STAGE_ERROR, "stage " + step.name() + " threw " + e.getClass().getName()));
+        }
+        if (answer == null) {
+            return CompletableFuture.completedFuture(
+                    Decision.deny(ReasonCode.STAGE_NO_DECISION, "stage " + step.name() + " returned no answer"));
+        }
+        if (answer instanceof CompletableFuture<Decision> done && done.isDone()) {
+            return done;
+        }
+        // A private copy: the timeout completes it without touching the stage's own future.
+        CompletableFuture<Decision> copy = new CompletableFuture<>();
+        answer.whenComplete((d, t) -> {
+            if (t != null) {
+                copy.completeExceptionally(t);
+            } else {
+                copy.complete(d);
+            }
+        });
+        return copy;
+    }
+
+    private static Decision settled(ChainStep step, CompletableFuture<Decision> answer) {
+        Decision d;
+        try {
+            d = answer.getNow(null);
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            log.warn("stage {} failed", step.name(), cause);
+            return Decision.deny(ReasonCode.STAGE_ERROR, "stage " + step.name() + " failed: " + cause.getClass().getName());
+        }
+        if (d == null) {
+            return Decision.deny(ReasonCode.STAGE_NO_DECISION, "stage " + step.name() + " answered null");
+        }
+        return d;
+    }
+}

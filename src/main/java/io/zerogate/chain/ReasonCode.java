@@ -1,0 +1,55 @@
+package io.zerogate.chain;
+
+/**
+ * Every reason the gateway can give for not forwarding a request: a closed set, so that metrics, audit
+ * records and dashboards can rely on it. Each carries the HTTP status it maps to, a stable snake_case code
+ * and a title that is safe to show to any client.
+ */
+public enum ReasonCode {
+    MALFORMED_REQUEST(400, "malformed_request", "The request could not be parsed."),
+    AMBIGUOUS_FRAMING(400, "ambiguous_framing", "The request's message framing is ambiguous."),
+    INVALID_HEADER(400, "invalid_header", "The request contains an invalid header field."),
+    PATH_REJECTED(400, "path_rejected", "The request path is not acceptable."),
+    HOST_REJECTED(400, "host_rejected", "The request's Host is missing or invalid."),
+    URI_TOO_LONG(414, "uri_too_long", "The request line is too long."),
+    HEADERS_TOO_LARGE(431, "headers_too_large", "The request header section is too large."),
+    BODY_TOO_LARGE(413, "body_too_large", "The request body is too large."),
+    EXPECTATION_FAILED(417, "expectation_failed", "The request's expectation cannot be met."),
+    REQUEST_TIMEOUT(408, "request_timeout", "The request was not received in time."),
+    NO_ROUTE(404, "no_route", "No route matches this request."),
+    METHOD_NOT_ALLOWED(405, "method_not_allowed", "The route does not accept this method."),
+    NO_RULE(403, "no_rule", "No rule allows this request."),
+    STAGE_ERROR(500, "stage_error", "The request could not be verified."),
+    STAGE_TIMEOUT(503, "stage_timeout", "The request could not be verified in time."),
+    STAGE_NO_DECISION(500, "stage_no_decision", "The request could not be verified."),
+    UPSTREAM_UNAVAILABLE(503, "upstream_unavailable", "No healthy upstream target is available."),
+    UPSTREAM_CONNECT_FAILED(502, "upstream_connect_failed", "The upstream service could not be reached."),
+    UPSTREAM_TIMEOUT(504, "upstream_timeout", "The upstream service did not answer in time."),
+    UPSTREAM_PROTOCOL_ERROR(502, "upstream_protocol_error", "The upstream service sent an invalid response."),
+    SHUTTING_DOWN(503, "shutting_down", "The gateway is shutting down.");
+
+    private final int status;
+    private final String code;
+    private final String title;
+
+    ReasonCode(int status, String code, String title) {
+        this.status = status;
+        this.code = code;
+        this.title = title;
+    }
+
+    /** The HTTP status a denial for this reason gets. */
+    public int status() {
+        return status;
+    }
+
+    /** The stable machine-readable code, as it appears in problem bodies, metrics and audit records. */
+    public String code() {
+        return code;
+    }
+
+    /** A short description that reveals nothing internal. */
+    public String title() {
+        return title;
+    }
+}

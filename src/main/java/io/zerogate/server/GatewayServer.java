@@ -1,0 +1,168 @@
+package io.zerogate.server;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.zerogate.chain.OutcomeSink;
+import io.zerogate.config.GatewayConfig;
+import io.zerogate.config.ListenerConfig;
+import io.zerogate.upstream.ConnectionPool;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane: the client-facing HTTP/1.1 listeners and the event loops that serve them and their
+ * upstream connections. Configuration is read through a supplier on every request, so a reload takes
+ * effect for the next request without touching connections.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    static final String IDLE = "idle";
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final ChannelGroup connections;
+    private final ServerContext context;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+
+    /**
+     * @param eventLoops number of event loops (0: one per available processor)
+     */
+    public GatewayServer(Transport transport, int eventLoops, Supplier<RuntimeSnapshot> state, OutcomeSink sink,
+                         LongSupplier nanoClock) {
+        this.transport = transport;
+        int loops = eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
+        this.group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("zerogate-io", true),
+                transport.ioHandlerFactory());
+        this.connections = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        GatewayConfig config = state.get().config().config();
+        Bootstrap upstreamTemplate = upstreamBootstrap();
+        Map<EventExecutor, ConnectionPool> pools = new IdentityHashMap<>();
+        int maxHead = config.limits().maxHeaderBytes() * 2;
+        for (EventExecutor e : group) {
+            pools.put(e, new ConnectionPool((EventLoop) e, upstreamTemplate, config.timeouts().idle(), maxHead));
+        }
+        this.context = new ServerContext(state, sink, nanoClock, connections, pools);
+    }
+
+    /** A bootstrap template for upstream connections on this server's transport (no event loop yet). */
+    public Bootstrap upstreamBootstrap() {
+        return new Bootstrap()
+                .channel(transport.clientChannel())
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024));
+    }
+
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    /** Binds every configured listener; returns the bound address of each by listener name. */
+    public Map<String, InetSocketAddress> start() throws InterruptedException {
+        GatewayConfig config = context.state.get().config().config();
+        for (ListenerConfig l : config.listeners()) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            GatewayConfig c = context.state.get().config().config();
+                            StrictRequestDecoder decoder = new StrictRequestDecoder(
+                                    c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), context.nanoClock);
+                            GatewayResponseEncoder encoder = new GatewayResponseEncoder();
+                            Duration idle = c.timeouts().idle();
+                            ch.pipeline()
+                                    .addLast("decoder", decoder)
+                                    .addLast("encoder", encoder)
+                                    .addLast(IDLE, new IdleStateHandler(0, 0, idle.toNanos(), TimeUnit.NANOSECONDS))
+                                    .addLast("proxy", new ProxyHandler(context, l.name(), "http", decoder, encoder));
+                        }
+                    });
+            Channel ch = b.bind(l.address()).sync().channel();
+            listeners.add(ch);
+            InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
+            bound.put(l.name(), addr);
+            log.info("listener {} accepting on {} ({})", l.name(), addr, transport.name());
+        }
+        return Map.copyOf(bound);
+    }
+
+    public Map<String, InetSocketAddress> boundAddresses() {
+        return Map.copyOf(bound);
+    }
+
+    /** Requests being served right now. */
+    public int inFlight() {
+        return context.inFlight();
+    }
+
+    /**
+     * Stops accepting, lets in-flight requests finish within {@code grace} (idle connections close at once,
+     * busy ones after their current response), then closes everything.
+     */
+    public void shutdown(Duration grace) {
+        context.startDraining();
+        for (Channel l : listeners) {
+            l.close().awaitUninterruptibly();
+        }
+        for (Channel c : connections) {
+            c.eventLoop().execute(() -> {
+                ProxyHandler h = c.pipeline().get(ProxyHandler.class);
+                if (h != null) {
+                    h.startDraining();
+                }
+            });
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (context.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (context.inFlight() > 0) {
+            log.warn("{} requests still in flight after the {} grace period; closing them", context.inFlight(), grace);
+        }
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+}

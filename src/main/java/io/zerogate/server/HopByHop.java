@@ -1,0 +1,60 @@
+package io.zerogate.server;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
+
+/** Removal of hop-by-hop header fields (RFC 9110 section 7.6.1), including those named in Connection. */
+final class HopByHop {
+
+    private HopByHop() {}
+
+    /**
+     * Strips hop-by-hop fields. {@code Transfer-Encoding} is left to the caller, which owns framing;
+     * {@code keepUpgrade} keeps {@code Upgrade} for a protocol switch.
+     */
+    static void strip(HttpHeaders headers, boolean keepUpgrade) {
+        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
+        for (String value : connection) {
+            int start = 0;
+            while (start <= value.length()) {
+                int comma = value.indexOf(',', start);
+                int end = comma < 0 ? value.length() : comma;
+                String token = value.substring(start, end).strip();
+                // Framing and Host are never hop-by-hop: naming them in Connection must not change how the
+                // upstream delimits the message or which host it serves.
+                if (!token.isEmpty() && !token.equalsIgnoreCase("transfer-encoding")
+                        && !token.equalsIgnoreCase("content-length") && !token.equalsIgnoreCase("host")
+                        && !(keepUpgrade && token.equalsIgnoreCase("upgrade"))) {
+                    headers.remove(token);
+                }
+                start = end + 1;
+            }
+        }
+        headers.remove(HttpHeaderNames.CONNECTION);
+        headers.remove(HttpHeaderNames.KEEP_ALIVE);
+        headers.remove(HttpHeaderNames.PROXY_CONNECTION);
+        headers.remove(HttpHeaderNames.TE);
+        headers.remove(HttpHeaderNames.TRAILER);
+        headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+        headers.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+        if (!keepUpgrade) {
+            headers.remove(HttpHeaderNames.UPGRADE);
+        }
+    }
+
+    /** True when the request asks for a protocol switch ({@code Connection: upgrade} with an Upgrade field). */
+    static boolean isUpgradeRequest(HttpHeaders headers) {
+        if (!headers.contains(HttpHeaderNames.UPGRADE)) {
+            return false;
+        }
+        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                if (token.strip().equalsIgnoreCase("upgrade")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,536 @@
+package io.zerogate.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.zerogate.chain.Decision;
+import io.zerogate.chain.Exchange;
+import io.zerogate.chain.ExchangeOutcome;
+import io.zerogate.chain.ReasonCode;
+import io.zerogate.config.ServiceConfig;
+import io.zerogate.upstream.ConnectionPool;
+import io.zerogate.upstream.ResponseListener;
+import io.zerogate.upstream.UpstreamConnection;
+import io.zerogate.upstream.UpstreamService;
+import io.zerogate.upstream.UpstreamTarget;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One allowed request on its way to an upstream and its response on the way back, both streamed.
+ * Backpressure runs both ways: client bytes are read only while the upstream connection is writable, and
+ * upstream bytes only while the client connection is. Everything happens on the client connection's event
+ * loop, which is also the upstream connection's.
+ */
+final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisition {
+
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final int MAX_ATTEMPTS = 3;
+
+    private enum Phase { DECIDING, CONNECTING, FORWARDING, TUNNEL, DONE }
+
+    private final ProxyHandler client;
+    private final ServerContext server;
+    private final HttpRequest request;
+    private final Exchange exchange;
+    private final UpstreamService service;
+    private final ServiceConfig serviceConfig;
+    private final boolean head;
+    private final boolean idempotent;
+    private final boolean expectContinue;
+    private final boolean upgrade;
+    private final boolean clientKeepAlive;
+    private final boolean http10;
+
+    private Phase phase = Phase.DECIDING;
+    private @Nullable UpstreamConnection connection;
+    private @Nullable UpstreamTarget failedTarget;
+    private boolean reusedConnection;
+    private int attempts;
+    private boolean requestComplete;
+    private boolean bodyForwarded;
+    private boolean upstreamNeedsFlush;
+    private boolean responseStarted;
+    private boolean closeClientAfter;
+    private boolean upstreamKeepAlive;
+    private int status;
+    private @Nullable ScheduledFuture<?> responseTimer;
+
+    ProxiedRequest(ProxyHandler client, ServerContext server, HttpRequest request, Exchange exchange,
+                   UpstreamService service, RuntimeSnapshot state, PathNormaliser.Ok target,
+                   @Nullable String hostHeader, boolean expectContinue, boolean bodyFollows) {
+        this.client = client;
+        this.server = server;
+        this.request = request;
+        this.exchange = exchange;
+        this.service = service;
+        this.serviceConfig = service.config();
+        this.head = request.method() == HttpMethod.HEAD;
+        this.idempotent = isIdempotent(request.method());
+        this.expectContinue = expectContinue;
+        this.upgrade = HopByHop.isUpgradeRequest(request.headers()) && request.method() == HttpMethod.GET
+                && request.protocolVersion() == HttpVersion.HTTP_1_1 && !bodyFollows;
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.http10 = request.protocolVersion() == HttpVersion.HTTP_1_0;
+        rewriteForUpstream(state, target, hostHeader);
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.TRACE
+                || m == HttpMethod.PUT || m == HttpMethod.DELETE;
+    }
+
+    /** Turns the client's request head into the one the upstream receives, in place. */
+    private void rewriteForUpstream(RuntimeSnapshot state, PathNormaliser.Ok target, @Nullable String hostHeader) {
+        HttpHeaders h = request.headers();
+        java.net.InetSocketAddress peer = exchange.client().direct();
+        boolean peerTrusted = state.config().config().trustedProxies().cidrs().contains(peer.getAddress());
+        HopByHop.strip(h, upgrade);
+        if (upgrade) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        h.remove(HttpHeaderNames.EXPECT);
+        ForwardedHeaders.apply(h, peer, peerTrusted, exchange.request().scheme(), hostHeader);
+        h.set(X_REQUEST_ID, exchange.requestId());
+        if (hostHeader == null) {
+            h.set(HttpHeaderNames.HOST, serviceConfig.targets().get(0).authority());
+        }
+        String query = target.query();
+        request.setUri(query == null ? target.path() : target.path() + '?' + query);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    // ---- decision and connection --------------------------------------------------------------------
+
+    void decided(Decision decision) {
+        if (phase != Phase.DECIDING) {
+            return;
+        }
+        if (decision instanceof Decision.Deny deny) {
+            fail(deny);
+            return;
+        }
+        phase = Phase.CONNECTING;
+        connect();
+    }
+
+    private void connect() {
+        UpstreamTarget target = service.pick(server.nanoClock.getAsLong(), failedTarget);
+        if (target == null) {
+            fail(Decision.deny(ReasonCode.UPSTREAM_UNAVAILABLE, "no available target in service " + serviceConfig.name()));
+            return;
+        }
+        attempts++;
+        pickedTarget = target;
+        server.pool(client.ctx().channel().eventLoop()).acquire(target, serviceConfig.connectTimeout(), this);
+    }
+
+    @Override
+    public void onConnected(UpstreamConnection conn, boolean reused) {
+        if (phase != Phase.CONNECTING) {
+            conn.release(serviceConfig.maxConnectionsPerTarget());
+            return;
+        }
+        connection = conn;
+        reusedConnection = reused;
+        conn.lease(this);
+        phase = Phase.FORWARDING;
+        Channel up = conn.channel();
+        up.write(request, up.voidPromise());
+        upstreamNeedsFlush = true;
+        if (pendingLast) {
+            pendingLast = false;
+            up.write(LastHttpContent.EMPTY_LAST_CONTENT, up.voidPromise());
+            requestComplete = true;
+            armResponseTimer();
+        }
+        if (expectContinue) {
+            client.writeContinue();
+        }
+        client.drain();
+        flushUpstream();
+        up.read();
+        client.readIfWanted();
+    }
+
+    @Override
+    public void onConnectFailed(Throwable cause) {
+        if (phase != Phase.CONNECTING) {
+            return;
+        }
+        UpstreamTarget target = pickedTarget;
+        if (target != null) {
+            target.onConnectFailure(server.nanoClock.getAsLong(), serviceConfig.passiveHealth());
+            failedTarget = target;
+        }
+        if (idempotent && attempts < MAX_ATTEMPTS && attempts < service.targets().size()) {
+            connect();
+            return;
+        }
+        fail(cause instanceof ConnectTimeoutException
+                ? Decision.deny(ReasonCode.UPSTREAM_TIMEOUT, "connect to " + target + " timed out")
+                : Decision.deny(ReasonCode.UPSTREAM_CONNECT_FAILED, "connect to " + target + " failed: " + cause.getMessage()));
+    }
+
+    private @Nullable UpstreamTarget pickedTarget;
+
+    // ---- request body -----------------------------------------------------------------------------
+
+    boolean acceptsBody() {
+        return phase == Phase.FORWARDING && !requestComplete;
+    }
+
+    boolean wantsClientInput() {
+        if (phase == Phase.TUNNEL) {
+            UpstreamConnection c = connection;
+            return c != null && c.channel().isWritable();
+        }
+        UpstreamConnection c = connection;
+        return phase == Phase.FORWARDING && !requestComplete && c != null && c.channel().isWritable();
+    }
+
+    void forwardBody(HttpContent content) {
+        UpstreamConnection c = connection;
+        if (c == null) {
+            content.release();
+            return;
+        }
+        if (content.content().isReadable()) {
+            bodyForwarded = true;
+        }
+        boolean last = content instanceof LastHttpContent;
+        c.channel().write(content, c.channel().voidPromise());
+        upstreamNeedsFlush = true;
+        if (last) {
+            requestComplete = true;
+            flushUpstream();
+            if (!responseStarted) {
+                armResponseTimer();
+            } else if (phase == Phase.DONE) {
+                finish();
+            }
+        }
+    }
+
+    void flushUpstream() {
+        UpstreamConnection c = connection;
+        if (upstreamNeedsFlush && c != null) {
+            upstreamNeedsFlush = false;
+            c.channel().flush();
+        }
+    }
+
+    private void armResponseTimer() {
+        if (responseTimer != null) {
+            return;
+        }
+        responseTimer = client.ctx().executor().schedule(this::responseTimedOut,
+                serviceConfig.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelResponseTimer() {
+        ScheduledFuture<?> t = responseTimer;
+        if (t != null) {
+            t.cancel(false);
+            responseTimer = null;
+        }
+    }
+
+    private void responseTimedOut() {
+        responseTimer = null;
+        if (phase == Phase.FORWARDING && !responseStarted) {
+            fail(Decision.deny(ReasonCode.UPSTREAM_TIMEOUT, "no response from " + connectionTarget() + " in "
+                    + serviceConfig.responseTimeout()));
+        }
+    }
+
+    // ---- response ------------------------------------------------------------------------------------
+
+    @Override
+    public void onResponseHead(HttpResponse response) {
+        if (phase != Phase.FORWARDING) {
+            return;
+        }
+        HttpResponseStatus st = response.status();
+        if (st.codeClass() == HttpStatusClass.INFORMATIONAL) {
+            if (st.code() == 101 && upgrade) {
+                openTunnel(response);
+            }
+            // Other interim responses (100, 103) are not relayed: the gateway answered Expect itself.
+            return;
+        }
+        cancelResponseTimer();
+        responseStarted = true;
+        status = st.code();
+        HttpHeaders h = response.headers();
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        HopByHop.strip(h, false);
+        if (chunked) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        boolean bodyless = head || st.code() == 204 || st.code() == 304;
+        boolean delimited = bodyless || chunked || h.contains(HttpHeaderNames.CONTENT_LENGTH);
+        closeClientAfter = !clientKeepAlive || client.mustCloseAfterResponse() || !requestComplete;
+        if (!delimited) {
+            // A close-delimited upstream body: re-frame it as chunked for HTTP/1.1 clients; 1.0 clients
+            // learn the end by the close.
+            if (http10) {
+                closeClientAfter = true;
+            } else {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        } else if (chunked && http10) {
+            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+            closeClientAfter = true;
+        }
+        if (closeClientAfter) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        h.set(X_REQUEST_ID, exchange.requestId());
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        client.prepareResponseHead(head);
+        client.ctx().write(response, client.ctx().voidPromise());
+    }
+
+    @Override
+    public void onResponseContent(HttpContent content) {
+        if (phase != Phase.FORWARDING || !responseStarted) {
+            content.release();
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            phase = Phase.DONE;
+            if (closeClientAfter) {
+                client.ctx().writeAndFlush(content).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                client.ctx().writeAndFlush(content, client.ctx().voidPromise());
+            }
+            finish();
+        } else {
+            client.ctx().write(content, client.ctx().voidPromise());
+        }
+    }
+
+    @Override
+    public void onReadComplete() {
+        if (phase == Phase.FORWARDING || phase == Phase.TUNNEL) {
+            client.ctx().flush();
+            UpstreamConnection c = connection;
+            if (c != null && client.ctx().channel().isWritable()) {
+                c.channel().read();
+            }
+        }
+    }
+
+    /** The client can take more response bytes: resume reading the upstream. */
+    void clientWritable() {
+        UpstreamConnection c = connection;
+        if (c != null && (phase == Phase.FORWARDING || phase == Phase.TUNNEL)) {
+            c.channel().read();
+        }
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        if (writable) {
+            client.readIfWanted();
+        }
+    }
+
+    /** The exchange is complete on the upstream side; settle both connections. */
+    private void finish() {
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            // An upstream that answered before it had the whole request body is mid-message: never reuse it.
+            if (upstreamKeepAlive && requestComplete) {
+                c.release(serviceConfig.maxConnectionsPerTarget());
+            } else {
+                c.discard();
+            }
+        }
+        record(status, null, false);
+        if (closeClientAfter) {
+            // The last write closes the client connection once it is on the wire.
+            client.requestFinishedAndClosing();
+        } else {
+            client.requestFinished();
+        }
+    }
+
+    @Override
+    public void onUpgradedBytes(ByteBuf bytes) {
+        if (phase == Phase.TUNNEL) {
+            client.ctx().write(bytes, client.ctx().voidPromise());
+        } else {
+            bytes.release();
+        }
+    }
+
+    @Override
+    public void onClosed(@Nullable Throwable cause) {
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.discard();
+        }
+        switch (phase) {
+            case TUNNEL -> {
+                phase = Phase.DONE;
+                record(101, null, false);
+                client.requestFinishedAndClosing();
+                client.ctx().flush();
+                client.ctx().close();
+            }
+            case FORWARDING -> {
+                if (responseStarted) {
+                    // Mid-response: the client cannot be told cleanly, so its connection ends too.
+                    phase = Phase.DONE;
+                    record(status, ReasonCode.UPSTREAM_PROTOCOL_ERROR, false);
+                    client.requestFinishedAndClosing();
+                    client.ctx().close();
+                } else if (reusedConnection && idempotent && !bodyForwarded && attempts < MAX_ATTEMPTS) {
+                    // A pooled connection the upstream had already closed: safe to send again.
+                    cancelResponseTimer();
+                    pendingLast = requestComplete;
+                    requestComplete = false;
+                    phase = Phase.CONNECTING;
+                    connect();
+                } else {
+                    fail(Decision.deny(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "upstream closed before responding"
+                            + (cause != null ? ": " + cause.getMessage() : "")));
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** Set when a resent request still owes the upstream its (empty) last content. */
+    private boolean pendingLast;
+
+    // ---- protocol switch -------------------------------------------------------------------------------
+
+    private void openTunnel(HttpResponse response) {
+        cancelResponseTimer();
+        phase = Phase.TUNNEL;
+        status = 101;
+        responseStarted = true;
+        UpstreamConnection c = connection;
+        if (c == null) {
+            return;
+        }
+        HopByHop.strip(response.headers(), true);
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        response.headers().set(X_REQUEST_ID, exchange.requestId());
+        client.prepareResponseHead(false);
+        client.ctx().writeAndFlush(response);
+        c.channel().pipeline().remove("codec");
+        client.switchToTunnel();
+        client.readIfWanted();
+    }
+
+    boolean isTunnel() {
+        return phase == Phase.TUNNEL;
+    }
+
+    void tunnelFromClient(ByteBuf bytes) {
+        UpstreamConnection c = connection;
+        if (c == null) {
+            bytes.release();
+            return;
+        }
+        c.channel().write(bytes, c.channel().voidPromise());
+        upstreamNeedsFlush = true;
+    }
+
+    // ---- failure paths ---------------------------------------------------------------------------------
+
+    /** Ends the request with a problem response from the gateway (nothing was sent to the client yet). */
+    private void fail(Decision.Deny deny) {
+        if (phase == Phase.DONE) {
+            return;
+        }
+        phase = Phase.DONE;
+        cancelResponseTimer();
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.discard();
+        }
+        boolean close = !requestComplete && (bodyForwarded || expectsBody()) || !clientKeepAlive || client.mustCloseAfterResponse();
+        client.writeProblem(deny, exchange.requestId(), head, close);
+        record(deny.status(), deny.reason(), false);
+        if (close) {
+            client.requestFinishedAndClosing();
+        } else {
+            client.requestFinished();
+        }
+    }
+
+    private boolean expectsBody() {
+        return HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+    }
+
+    /** The client connection closed. */
+    void clientGone() {
+        if (phase == Phase.DONE) {
+            return;
+        }
+        boolean wasTunnel = phase == Phase.TUNNEL;
+        phase = Phase.DONE;
+        cancelResponseTimer();
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.discard();
+        }
+        record(wasTunnel ? 101 : responseStarted ? status : 0, null, !wasTunnel);
+    }
+
+    /** No bytes moved either way for the idle timeout. */
+    void idle() {
+        if (phase == Phase.TUNNEL || (phase == Phase.FORWARDING && responseStarted)) {
+            client.ctx().close();
+        } else if (phase == Phase.FORWARDING && !requestComplete) {
+            fail(Decision.deny(ReasonCode.REQUEST_TIMEOUT, "request body stalled"));
+        }
+        // Deciding, connecting, or waiting for the response head: those have their own timeouts.
+    }
+
+    private @Nullable UpstreamTarget connectionTarget() {
+        UpstreamConnection c = connection;
+        return c == null ? null : c.target();
+    }
+
+    private boolean recorded;
+
+    private void record(int statusSent, @Nullable ReasonCode reason, boolean aborted) {
+        if (recorded) {
+            return;
+        }
+        recorded = true;
+        UpstreamTarget t = pickedTarget;
+        server.requestEnded(new ExchangeOutcome(exchange.requestId(), exchange.listener(), exchange.route().id(),
+                exchange.request().method(), statusSent, reason, t == null ? null : t.address().toString(),
+                server.nanoClock.getAsLong() - exchange.startNanos(), aborted));
+    }
+}

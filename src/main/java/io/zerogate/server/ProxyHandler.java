@@ -1,0 +1,554 @@
+package io.zerogate.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.zerogate.chain.ClientAddress;
+import io.zerogate.chain.Decision;
+import io.zerogate.chain.Exchange;
+import io.zerogate.chain.ExchangeOutcome;
+import io.zerogate.chain.ProblemResponse;
+import io.zerogate.chain.ReasonCode;
+import io.zerogate.config.CompiledRoute;
+import io.zerogate.config.Router;
+import io.zerogate.upstream.UpstreamService;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: takes strictly decoded requests one at a time, normalises and routes them, runs
+ * the chain, and hands allowed requests to a {@link ProxiedRequest} that streams them to the upstream.
+ * Reads are explicit (auto-read is off): the connection reads a new request only when the previous one is
+ * answered, and body bytes only as fast as the upstream takes them.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
+    private static final String EXPECT_CONTINUE = "100-continue";
+
+    private final ServerContext server;
+    private final String listener;
+    private final String scheme;
+    private final StrictRequestDecoder decoder;
+    private final GatewayResponseEncoder encoder;
+    private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>(4);
+
+    private @Nullable ChannelHandlerContext ctx;
+    private @Nullable ProxiedRequest current;
+    /** The current response is the connection's last. */
+    private boolean closeAfterResponse;
+    /** Body parts of a refused request that are still arriving and must be discarded. */
+    private boolean discardingBody;
+    private boolean closed;
+    private boolean inDrain;
+    /** A malformed request that arrived behind the current one; answered when the current one is. */
+    private Decision.@Nullable Deny pendingRefusal;
+    private @Nullable ScheduledFuture<?> headTimer;
+
+    ProxyHandler(ServerContext server, String listener, String scheme, StrictRequestDecoder decoder,
+                 GatewayResponseEncoder encoder) {
+        this.server = server;
+        this.listener = listener;
+        this.scheme = scheme;
+        this.decoder = decoder;
+        this.encoder = encoder;
+    }
+
+    // ---- connection lifecycle -------------------------------------------------------------------------
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        server.connections.add(ctx.channel());
+        armHeadTimer();
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        cancelHeadTimer();
+        HttpObject o;
+        while ((o = inbound.poll()) != null) {
+            ReferenceCountUtil.release(o);
+        }
+        ProxiedRequest r = current;
+        current = null;
+        if (r != null) {
+            r.clientGone();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpObject http) {
+            inbound.add(http);
+            drain();
+        } else if (msg instanceof ByteBuf raw && current != null && current.isTunnel()) {
+            current.tunnelFromClient(raw);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ProxiedRequest r = current;
+        if (r != null) {
+            r.flushUpstream();
+        }
+        readIfWanted();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ProxiedRequest r = current;
+        if (r != null && ctx.channel().isWritable()) {
+            r.clientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            ProxiedRequest r = current;
+            if (r == null) {
+                if (!decoder.isHeadPending()) {
+                    ctx.close();
+                }
+            } else {
+                r.idle();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (c instanceof MalformedRequestException m) {
+            refuseUnparsed(Decision.deny(m.reason(), m.getMessage()));
+            return;
+        }
+        if (!(c instanceof IOException)) {
+            log.debug("closing client connection {} after an error", ctx.channel(), c);
+        }
+        ctx.close();
+    }
+
+    /** Stops taking new requests: close now when idle, else after the current response. */
+    void startDraining() {
+        ChannelHandlerContext c = ctx;
+        if (c == null || closed) {
+            return;
+        }
+        if (current == null) {
+            c.close();
+        } else {
+            closeAfterResponse = true;
+        }
+    }
+
+    // ---- request intake -------------------------------------------------------------------------------
+
+    /** Processes queued input as far as the current state allows. */
+    void drain() {
+        // Re-entrant calls (a refusal that finishes a request inside the loop) leave the work to this loop.
+        if (inDrain) {
+            return;
+        }
+        inDrain = true;
+        try {
+            drainQueue();
+        } finally {
+            inDrain = false;
+        }
+    }
+
+    private void drainQueue() {
+        HttpObject o;
+        while (!closed && (o = inbound.peek()) != null) {
+            if (o instanceof HttpRequest request) {
+                if (current != null || closeAfterResponse) {
+                    return;
+                }
+                inbound.poll();
+                discardingBody = false;
+                begin(request);
+                // A request that is itself an HttpContent (never from the decoder) carries no separate body.
+                if (request instanceof HttpContent content) {
+                    content.release();
+                }
+            } else {
+                HttpContent content = (HttpContent) o;
+                ProxiedRequest r = current;
+                if (r == null || discardingBody) {
+                    inbound.poll();
+                    if (content instanceof LastHttpContent) {
+                        discardingBody = false;
+                    }
+                    content.release();
+                    continue;
+                }
+                if (!r.acceptsBody()) {
+                    return;
+                }
+                inbound.poll();
+                r.forwardBody(content);
+            }
+        }
+    }
+
+    /** Issues a read when the state wants more input and nothing queued is waiting. */
+    void readIfWanted() {
+        ChannelHandlerContext c = ctx;
+        if (c == null || closed || !inbound.isEmpty()) {
+            return;
+        }
+        ProxiedRequest r = current;
+        if (r == null) {
+            if (!closeAfterResponse) {
+                c.read();
+            }
+        } else if (r.wantsClientInput()) {
+            c.read();
+        }
+    }
+
+    private void begin(HttpRequest request) {
+        cancelHeadTimer();
+        long start = server.nanoClock.getAsLong();
+        if (request.decoderResult().isFailure()) {
+            refuseUnparsed(decoderFailure(request.decoderResult().cause()));
+            return;
+        }
+        HttpHeaders headers = request.headers();
+        boolean bodyFollows = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        HttpVersion version = request.protocolVersion();
+        if (version.majorVersion() != 1 || version.minorVersion() > 1) {
+            refuseUnparsed(Decision.deny(ReasonCode.MALFORMED_REQUEST, "unsupported protocol version " + version));
+            return;
+        }
+        List<String> te = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!te.isEmpty() && (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked"))) {
+            refuseUnparsed(Decision.deny(ReasonCode.AMBIGUOUS_FRAMING, "Transfer-Encoding other than exactly chunked"));
+            return;
+        }
+        String method = request.method().name();
+        if (request.method() == HttpMethod.CONNECT) {
+            refuse(Decision.deny(ReasonCode.METHOD_NOT_ALLOWED, "CONNECT is not proxied"), request, start, null, bodyFollows);
+            return;
+        }
+        // Host: exactly one in HTTP/1.1 (RFC 9112 section 3.2); absolute-form must agree with it.
+        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1 || (hosts.isEmpty() && version.minorVersion() == 1)) {
+            refuseUnparsed(Decision.deny(ReasonCode.HOST_REJECTED, hosts.size() + " Host header fields"));
+            return;
+        }
+        String hostHeader = hosts.isEmpty() ? null : hosts.get(0);
+        String host = hostHeader == null ? "" : Authority.host(hostHeader);
+        if (host == null) {
+            refuseUnparsed(Decision.deny(ReasonCode.HOST_REJECTED, "invalid Host header"));
+            return;
+        }
+        String target = request.uri();
+        if (target.isEmpty() || target.charAt(0) != '/') {
+            int schemeEnd = target.indexOf("://");
+            String s = schemeEnd > 0 ? target.substring(0, schemeEnd).toLowerCase(Locale.ROOT) : "";
+            if (!s.equals("http") && !s.equals("https")) {
+                refuseUnparsed(Decision.deny(ReasonCode.PATH_REJECTED, "request target is not origin-form or absolute-form"));
+                return;
+            }
+            int pathStart = target.indexOf('/', schemeEnd + 3);
+            String authority = target.substring(schemeEnd + 3, pathStart < 0 ? target.length() : pathStart);
+            String absoluteHost = Authority.host(authority);
+            if (absoluteHost == null || hostHeader == null || !authority.equalsIgnoreCase(hostHeader)) {
+                refuseUnparsed(Decision.deny(ReasonCode.HOST_REJECTED, "absolute-form authority does not match Host"));
+                return;
+            }
+            target = pathStart < 0 ? "/" : target.substring(pathStart);
+        }
+        PathNormaliser.Result normalised = PathNormaliser.normalise(target);
+        if (!(normalised instanceof PathNormaliser.Ok ok)) {
+            PathNormaliser.Rejected rejected = (PathNormaliser.Rejected) normalised;
+            refuse(Decision.deny(ReasonCode.PATH_REJECTED, rejected.reason().name()), request, start, null, bodyFollows);
+            return;
+        }
+        String expect = headers.get(HttpHeaderNames.EXPECT);
+        boolean expectContinue = false;
+        if (expect != null) {
+            if (!expect.equalsIgnoreCase(EXPECT_CONTINUE) || version.minorVersion() == 0) {
+                refuse(Decision.deny(ReasonCode.EXPECTATION_FAILED, "unsupported expectation"), request, start, null, bodyFollows);
+                return;
+            }
+            expectContinue = true;
+        }
+        RuntimeSnapshot state = server.state.get();
+        Router.Result<CompiledRoute> routed = state.config().router().route(host, method, ok.path());
+        if (routed instanceof Router.MethodNotAllowed<CompiledRoute> mna) {
+            refuse(Decision.deny(ReasonCode.METHOD_NOT_ALLOWED, "method " + method + " not routed")
+                    .withHeader("Allow", String.join(", ", mna.allowed())), request, start, null, bodyFollows);
+            return;
+        }
+        if (!(routed instanceof Router.Found<CompiledRoute> found)) {
+            refuse(Decision.deny(ReasonCode.NO_ROUTE, "no route for " + method + " " + host + ok.path()),
+                    request, start, null, bodyFollows);
+            return;
+        }
+        CompiledRoute route = found.value();
+        UpstreamService service = state.upstreams().service(route.service().name());
+        if (service == null) {
+            refuse(Decision.deny(ReasonCode.UPSTREAM_UNAVAILABLE, "service " + route.service().name() + " missing"),
+                    request, start, route.id(), bodyFollows);
+            return;
+        }
+        InetSocketAddress peer = (InetSocketAddress) ctx().channel().remoteAddress();
+        ClientAddress client = ForwardedHeaders.clientAddress(peer, headers, state.config().config().trustedProxies().cidrs());
+        String requestId = newRequestId();
+        Exchange exchange = new Exchange(requestId, listener, new NettyRequestHead(method, scheme, host, ok.path(), ok.query(), headers),
+                client, route, found.params(), start);
+        server.requestStarted();
+        ProxiedRequest r = new ProxiedRequest(this, server, request, exchange, service, state, ok, hostHeader,
+                expectContinue, bodyFollows);
+        current = r;
+        CompletableFuture<Decision> decision = state.chain().run(exchange, ctx().channel().eventLoop()).toCompletableFuture();
+        if (decision.isDone()) {
+            r.decided(decision.getNow(Decision.deny(ReasonCode.STAGE_NO_DECISION, "chain answered nothing")));
+        } else {
+            decision.whenComplete((d, t) -> {
+                Decision settled = t != null || d == null
+                        ? Decision.deny(ReasonCode.STAGE_ERROR, "chain failed") : d;
+                if (ctx().executor().inEventLoop()) {
+                    r.decided(settled);
+                } else {
+                    ctx().executor().execute(() -> r.decided(settled));
+                }
+            });
+        }
+    }
+
+    // ---- answers ------------------------------------------------------------------------------------
+
+    /**
+     * Answers a request the gateway would not forward, before or after the chain. Keeps the connection when
+     * the request's body (if any) can be skipped cheaply, i.e. it has none.
+     */
+    void refuse(Decision.Deny deny, HttpRequest request, long start, @Nullable String routeId, boolean bodyFollows) {
+        String requestId = newRequestId();
+        boolean keepAlive = !bodyFollows && HttpUtil.isKeepAlive(request) && !server.isDraining();
+        server.requestStarted();
+        writeProblem(deny, requestId, request.method() == HttpMethod.HEAD, !keepAlive);
+        server.requestEnded(new ExchangeOutcome(requestId, listener, routeId, request.method().name(), deny.status(),
+                deny.reason(), null, server.nanoClock.getAsLong() - start, false));
+        if (keepAlive) {
+            discardingBody = true;
+            requestFinished();
+        } else {
+            closeAfterResponse = true;
+        }
+    }
+
+    /** Answers bytes that could not be read as a request; the framing is lost, so the connection closes. */
+    private void refuseUnparsed(Decision.Deny deny) {
+        if (current != null) {
+            closeAfterResponse = true;
+            if (pendingRefusal == null) {
+                pendingRefusal = deny;
+            }
+            return;
+        }
+        String requestId = newRequestId();
+        server.requestStarted();
+        closeAfterResponse = true;
+        writeProblem(deny, requestId, false, true);
+        server.requestEnded(new ExchangeOutcome(requestId, listener, null, "-", deny.status(), deny.reason(), null, 0, false));
+    }
+
+    /** Writes a problem response; {@code close} ends the connection once it is written. */
+    ChannelFuture writeProblem(Decision.Deny deny, String requestId, boolean head, boolean close) {
+        ProblemResponse problem = ProblemResponse.of(deny, requestId);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(problem.status()), Unpooled.wrappedBuffer(problem.body()));
+        HttpHeaders h = response.headers();
+        h.set(HttpHeaderNames.CONTENT_TYPE, ProblemResponse.CONTENT_TYPE)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, problem.body().length)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                .set(ProxiedRequest.X_REQUEST_ID, requestId);
+        for (Decision.ResponseHeader header : problem.headers()) {
+            h.add(header.name(), header.value());
+        }
+        if (close) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        encoder.answeringHead(head);
+        ChannelFuture f = ctx().writeAndFlush(response);
+        if (close) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+        return f;
+    }
+
+    /** Sends the interim 100 Continue once the chain allowed a request that expects it. */
+    void writeContinue() {
+        ctx().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+    }
+
+    void prepareResponseHead(boolean head) {
+        encoder.answeringHead(head);
+    }
+
+    /** The current request is fully answered and the connection stays: take the next one. */
+    void requestFinished() {
+        current = null;
+        Decision.Deny refusal = pendingRefusal;
+        if (refusal != null) {
+            pendingRefusal = null;
+            closeAfterResponse = false;
+            refuseUnparsed(refusal);
+            return;
+        }
+        if (server.isDraining() || closeAfterResponse) {
+            closeAfterResponse = true;
+            ctx().close();
+            return;
+        }
+        armHeadTimer();
+        drain();
+        readIfWanted();
+    }
+
+    /** The current request is answered and the connection ends with it. */
+    void requestFinishedAndClosing() {
+        current = null;
+        closeAfterResponse = true;
+    }
+
+    boolean mustCloseAfterResponse() {
+        return closeAfterResponse || server.isDraining();
+    }
+
+    /** Switches the client side to raw bytes after a successful protocol switch. */
+    void switchToTunnel() {
+        ChannelHandlerContext c = ctx();
+        c.pipeline().remove(encoder);
+        if (c.pipeline().get(GatewayServer.IDLE) != null) {
+            // The tunnel keeps its own idle rule through the same handler; nothing to change.
+            log.trace("tunnel opened on {}", c.channel());
+        }
+        c.pipeline().remove(decoder);
+    }
+
+    ChannelHandlerContext ctx() {
+        ChannelHandlerContext c = ctx;
+        if (c == null) {
+            throw new IllegalStateException("handler is not attached to a channel");
+        }
+        return c;
+    }
+
+    // ---- timers ---------------------------------------------------------------------------------------
+
+    private void armHeadTimer() {
+        cancelHeadTimer();
+        long timeout = server.state.get().config().config().timeouts().requestHeader().toNanos();
+        headTimer = ctx().executor().schedule(this::headTimeout, timeout, TimeUnit.NANOSECONDS);
+    }
+
+    private void headTimeout() {
+        headTimer = null;
+        if (closed || current != null) {
+            return;
+        }
+        long timeout = server.state.get().config().config().timeouts().requestHeader().toNanos();
+        long waited = decoder.headPendingNanos();
+        if (waited >= timeout) {
+            refuseUnparsed(Decision.deny(ReasonCode.REQUEST_TIMEOUT, "request head not complete in time"));
+        } else {
+            headTimer = ctx().executor().schedule(this::headTimeout, timeout - Math.max(0, waited), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void cancelHeadTimer() {
+        ScheduledFuture<?> t = headTimer;
+        if (t != null) {
+            t.cancel(false);
+            headTimer = null;
+        }
+    }
+
+    private static Decision.Deny decoderFailure(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return Decision.deny(ReasonCode.URI_TOO_LONG, "request line too long");
+        }
+        if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+            return Decision.deny(ReasonCode.HEADERS_TOO_LARGE, "header section too large");
+        }
+        String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+        if (message.contains("content-length") || message.contains("transfer-encoding") || message.contains("transfer coding")
+                || message.contains("chunk")) {
+            return Decision.deny(ReasonCode.AMBIGUOUS_FRAMING, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        }
+        if (message.contains("header") || message.contains("separator") || message.contains("colon")) {
+            return Decision.deny(ReasonCode.INVALID_HEADER, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        }
+        return Decision.deny(ReasonCode.MALFORMED_REQUEST, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long a = random.nextLong();
+        long b = random.nextLong();
+        char[] out = new char[32];
+        for (int i = 0; i < 16; i++) {
+            out[i] = HEX[(int) (a >>> (60 - 4 * i)) & 0xF];
+            out[16 + i] = HEX[(int) (b >>> (60 - 4 * i)) & 0xF];
+        }
+        return new String(out);
+    }
+}

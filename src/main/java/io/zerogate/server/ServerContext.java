@@ -1,0 +1,71 @@
+package io.zerogate.server;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.zerogate.chain.ExchangeOutcome;
+import io.zerogate.chain.OutcomeSink;
+import io.zerogate.upstream.ConnectionPool;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What every client connection of a running gateway shares. */
+final class ServerContext {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerContext.class);
+
+    final Supplier<RuntimeSnapshot> state;
+    final LongSupplier nanoClock;
+    final ChannelGroup connections;
+    private final OutcomeSink sink;
+    private final Map<EventExecutor, ConnectionPool> pools;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean draining;
+
+    ServerContext(Supplier<RuntimeSnapshot> state, OutcomeSink sink, LongSupplier nanoClock,
+                  ChannelGroup connections, Map<EventExecutor, ConnectionPool> pools) {
+        this.state = state;
+        this.sink = sink;
+        this.nanoClock = nanoClock;
+        this.connections = connections;
+        this.pools = new IdentityHashMap<>(pools);
+    }
+
+    ConnectionPool pool(EventLoop loop) {
+        ConnectionPool p = pools.get(loop);
+        if (p == null) {
+            throw new IllegalStateException("no connection pool for event loop " + loop);
+        }
+        return p;
+    }
+
+    void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void requestEnded(ExchangeOutcome outcome) {
+        inFlight.decrementAndGet();
+        try {
+            sink.record(outcome);
+        } catch (RuntimeException e) {
+            log.warn("recording the outcome of request {} failed", outcome.requestId(), e);
+        }
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    boolean isDraining() {
+        return draining;
+    }
+
+    void startDraining() {
+        draining = true;
+    }
+}

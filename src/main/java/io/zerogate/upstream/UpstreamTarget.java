@@ -1,0 +1,75 @@
+package io.zerogate.upstream;
+
+import io.zerogate.config.ServiceConfig;
+import io.zerogate.config.TargetAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The live state of one upstream target, shared by every event loop: requests in flight, passive health
+ * (ejected for a cool-down after consecutive connect failures) and active health (probe results).
+ * State survives configuration reloads for as long as the target stays configured.
+ */
+public final class UpstreamTarget {
+
+    private final TargetAddress address;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger connectFailures = new AtomicInteger();
+    private volatile long ejectedUntilNanos;
+    private volatile boolean ejected;
+    private volatile boolean probeHealthy = true;
+
+    UpstreamTarget(TargetAddress address) {
+        this.address = address;
+    }
+
+    public TargetAddress address() {
+        return address;
+    }
+
+    /** True when neither passive ejection nor failed probes keep the target out of rotation. */
+    public boolean isAvailable(long nowNanos) {
+        return probeHealthy && (!ejected || nowNanos - ejectedUntilNanos >= 0);
+    }
+
+    public boolean isProbeHealthy() {
+        return probeHealthy;
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    void begin() {
+        inFlight.incrementAndGet();
+    }
+
+    void end() {
+        inFlight.decrementAndGet();
+    }
+
+    /** A connection attempt succeeded: the target is back in rotation. */
+    public void onConnected() {
+        if (connectFailures.get() != 0) {
+            connectFailures.set(0);
+        }
+        ejected = false;
+    }
+
+    /** A connection attempt failed; after enough failures in a row the target sits out a cool-down. */
+    public void onConnectFailure(long nowNanos, ServiceConfig.PassiveHealth policy) {
+        if (connectFailures.incrementAndGet() >= policy.consecutiveFailures()) {
+            ejectedUntilNanos = nowNanos + policy.coolDown().toNanos();
+            ejected = true;
+            connectFailures.set(0);
+        }
+    }
+
+    void setProbeHealthy(boolean healthy) {
+        probeHealthy = healthy;
+    }
+
+    @Override
+    public String toString() {
+        return address.toString();
+    }
+}
