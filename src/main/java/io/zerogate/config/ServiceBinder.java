@@ -1,0 +1,114 @@
+package io.zerogate.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/** Binds the {@code services} section: upstream targets, balancing, timeouts and health checking. */
+final class ServiceBinder {
+
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+
+    private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int DEFAULT_MAX_IDLE_CONNECTIONS = 64;
+    private static final ServiceConfig.PassiveHealth DEFAULT_PASSIVE = new ServiceConfig.PassiveHealth(2, Duration.ofSeconds(10));
+    private static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
+    private static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(1);
+    private static final int DEFAULT_PROBE_THRESHOLD = 2;
+
+    private ServiceBinder() {}
+
+    static Map<String, ServiceConfig> bind(ConfigNode services) throws ConfigException {
+        Map<String, ServiceConfig> out = new LinkedHashMap<>();
+        for (ConfigNode.Named entry : services.entries()) {
+            if (!NAME.matcher(entry.key()).matches()) {
+                throw entry.error("'" + entry.key() + "' is not a valid service name (expected [a-z0-9][a-z0-9_-]*)");
+            }
+            out.put(entry.key(), service(entry.key(), entry.value()));
+        }
+        return out;
+    }
+
+    private static ServiceConfig service(String name, ConfigNode node) throws ConfigException {
+        ConfigMapping m = node.mapping("targets", "balance", "connect_timeout", "response_timeout", "max_idle_connections", "health");
+        List<TargetAddress> targets = targets(m.required("targets"));
+        ServiceConfig.Balance balance = ServiceConfig.Balance.ROUND_ROBIN;
+        ConfigNode balanceNode = m.optional("balance");
+        if (balanceNode != null) {
+            ConfigValue value = balanceNode.string();
+            balance = switch (value.text()) {
+                case "round_robin" -> ServiceConfig.Balance.ROUND_ROBIN;
+                case "least_in_flight" -> ServiceConfig.Balance.LEAST_IN_FLIGHT;
+                default -> throw value.error("unknown balance " + value.shown() + " (expected: round_robin, least_in_flight)");
+            };
+        }
+        Duration connectTimeout = m.duration("connect_timeout", DEFAULT_CONNECT_TIMEOUT);
+        Duration responseTimeout = m.duration("response_timeout", DEFAULT_RESPONSE_TIMEOUT);
+        int maxIdle = m.integer("max_idle_connections", 0, Integer.MAX_VALUE, DEFAULT_MAX_IDLE_CONNECTIONS);
+        ServiceConfig.PassiveHealth passive = DEFAULT_PASSIVE;
+        ServiceConfig.@Nullable ActiveHealth active = null;
+        ConfigNode healthNode = m.optional("health");
+        if (healthNode != null) {
+            ConfigMapping health = healthNode.mapping("passive", "active");
+            ConfigNode passiveNode = health.optional("passive");
+            if (passiveNode != null) {
+                passive = passive(passiveNode);
+            }
+            ConfigNode activeNode = health.optional("active");
+            if (activeNode != null) {
+                active = active(activeNode);
+            }
+        }
+        return new ServiceConfig(name, targets, balance, connectTimeout, responseTimeout, passive, active, maxIdle);
+    }
+
+    private static List<TargetAddress> targets(ConfigNode node) throws ConfigException {
+        List<ConfigNode> items = node.list();
+        if (items.isEmpty()) {
+            throw node.error("expected at least one target");
+        }
+        List<TargetAddress> targets = new ArrayList<>(items.size());
+        for (ConfigNode item : items) {
+            ConfigValue value = item.string();
+            TargetAddress target = AddressSyntax.target(value);
+            int first = targets.indexOf(target);
+            if (first >= 0) {
+                throw value.error(value.shown() + " repeats " + YamlNode.indexPath(node.path(), first));
+            }
+            targets.add(target);
+        }
+        return targets;
+    }
+
+    private static ServiceConfig.PassiveHealth passive(ConfigNode node) throws ConfigException {
+        ConfigMapping m = node.mapping("consecutive_failures", "cool_down");
+        return new ServiceConfig.PassiveHealth(
+                m.integer("consecutive_failures", 1, Integer.MAX_VALUE, DEFAULT_PASSIVE.consecutiveFailures()),
+                m.duration("cool_down", DEFAULT_PASSIVE.coolDown()));
+    }
+
+    private static ServiceConfig.ActiveHealth active(ConfigNode node) throws ConfigException {
+        ConfigMapping m = node.mapping("path", "interval", "timeout", "healthy_after", "unhealthy_after");
+        ConfigValue path = m.required("path").string();
+        if (!path.text().startsWith("/")) {
+            throw path.error("expected a path starting with '/', got " + path.shown());
+        }
+        Duration interval = m.duration("interval", DEFAULT_PROBE_INTERVAL);
+        Duration timeout = m.duration("timeout", DEFAULT_PROBE_TIMEOUT);
+        ConfigNode timeoutNode = m.optional("timeout");
+        if (timeout.compareTo(interval) >= 0) {
+            // Without an explicit timeout the problem is the interval: point at whichever key was written.
+            ConfigNode at = timeoutNode != null ? timeoutNode : m.required("interval");
+            throw at.error("the probe timeout (" + ConfigNode.format(timeout) + ") must be shorter than the interval ("
+                    + ConfigNode.format(interval) + ")");
+        }
+        return new ServiceConfig.ActiveHealth(path.text(), interval, timeout,
+                m.integer("healthy_after", 1, Integer.MAX_VALUE, DEFAULT_PROBE_THRESHOLD),
+                m.integer("unhealthy_after", 1, Integer.MAX_VALUE, DEFAULT_PROBE_THRESHOLD));
+    }
+}
