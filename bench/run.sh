@@ -1,0 +1,667 @@
+#!/usr/bin/env bash
+# bench/run.sh — ZeroGate load benchmark.
+#
+# Runs the same wrk load, in one run, against:
+#   direct   — the upstream (an nginx serving a fixed small body), no proxy in between;
+#   nginx    — nginx as a plain keep-alive reverse proxy in front of that upstream;
+#   <name>   — ZeroGate in front of that upstream, one configuration per named scenario.
+#
+# Usage: bench/run.sh [SCENARIO...]        (default: every known ZeroGate scenario)
+#        bench/run.sh baseline             (direct + nginx only; no ZeroGate needed)
+#        bench/run.sh --help
+#
+# Everything binds to 127.0.0.1 on ports the kernel hands out; every process the script starts is
+# stopped on exit, including on failure and Ctrl-C. See docs/benchmarks.md for how to read results.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+
+# ---------------------------------------------------------------------------------------------
+# Knobs (environment)
+# ---------------------------------------------------------------------------------------------
+THREADS=${BENCH_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+DURATION=${BENCH_DURATION:-15}          # seconds per measured run
+WARMUP=${BENCH_WARMUP:-8}               # seconds of unrecorded load before every measured run
+ROUNDS=${BENCH_ROUNDS:-2}               # nginx/ZeroGate measurements per target (best one reported)
+READY_TIMEOUT=${BENCH_READY_TIMEOUT:-120} # seconds to wait for ZeroGate's /readyz (covers a first build)
+OUT_BASE=${BENCH_OUT:-$SCRIPT_DIR/out}
+# JVM options for the launcher. Fixed heap so GC sizing does not drift between runs.
+export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC}
+
+# ---------------------------------------------------------------------------------------------
+# ZeroGate scenarios. To add one (say `jwt`):
+#   1. append its name to ZG_SCENARIOS and give it a line in SCENARIO_DESC;
+#   2. write config_jwt FILE — the ZeroGate YAML (may use ZG_PORT, ZG_ADMIN_PORT, UPSTREAM_PORT);
+#   3. write scenario_jwt — sets SC_URL (what wrk loads) and SC_WRK_ARGS (extra wrk arguments,
+#      e.g. -H "Authorization: Bearer ..."); it may start helpers with start_group (they are
+#      stopped on exit like everything else).
+# ---------------------------------------------------------------------------------------------
+ZG_SCENARIOS=(forward)
+declare -A SCENARIO_DESC=(
+  [forward]="plain HTTP/1.1 forwarding on a public route (no auth, no limits)"
+)
+
+SC_URL=""
+SC_WRK_ARGS=()
+
+scenario_forward() {
+  SC_URL="http://127.0.0.1:$ZG_PORT/"
+  SC_WRK_ARGS=()
+}
+
+config_forward() {
+  cat >"$1" <<EOF
+version: 1
+listeners:
+  - name: bench
+    address: 127.0.0.1:$ZG_PORT
+admin:
+  address: 127.0.0.1:$ZG_ADMIN_PORT
+services:
+  upstream:
+    targets: [http://127.0.0.1:$UPSTREAM_PORT]
+routes:
+  - id: all
+    match: { path: "/{path...}" }
+    service: upstream
+    public: true
+  - id: root
+    match: { path: "/" }
+    service: upstream
+    public: true
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'bench/run.sh: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat <<EOF
+Usage: bench/run.sh [SCENARIO...]
+
+Measures the upstream directly and nginx as a keep-alive reverse proxy (always), then ZeroGate
+in each named scenario (default: all). 'baseline' measures only direct and nginx.
+
+Scenarios:
+  baseline     direct + nginx only (self-test; ZeroGate not needed)
+EOF
+  local s
+  for s in "${ZG_SCENARIOS[@]}"; do printf '  %-12s %s\n' "$s" "${SCENARIO_DESC[$s]}"; done
+  cat <<EOF
+
+Environment: BENCH_THREADS=$THREADS BENCH_CONNECTIONS=$CONNECTIONS BENCH_DURATION=$DURATION
+             BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS BENCH_READY_TIMEOUT=$READY_TIMEOUT
+             BENCH_OUT=<dir> ZEROGATE_JAVA_OPTS="$ZEROGATE_JAVA_OPTS"
+EOF
+}
+
+require_int() { # NAME VALUE MIN MAX
+  if [[ $2 =~ ^[0-9]+$ ]] && (( 10#$2 >= $3 && 10#$2 <= $4 )); then return 0; fi
+  printf 'bench/run.sh: error: %s=%s (expected: an integer in %s..%s)\n' "$1" "$2" "$3" "$4" >&2
+  exit 2
+}
+
+# --- process management ----------------------------------------------------------------------
+# Every long-running process is started through setsid, so it leads its own process group and
+# anything it forks (nginx workers, the JVM behind the launcher script, a Maven build) can be
+# stopped together by group id — and only that group.
+GROUPS_STARTED=()
+STARTED_PID=""
+
+start_group() { # LOGFILE CMD...
+  local logfile=$1; shift
+  setsid "$@" >"$logfile" 2>&1 </dev/null &
+  STARTED_PID=$!
+  GROUPS_STARTED+=("$STARTED_PID")
+}
+
+group_alive() { # PGID — true while any non-zombie process is left in the group
+  local pg=$1 f line state pgrp
+  for f in /proc/[0-9]*/stat; do
+    # read, not $(<file): a process can vanish mid-scan, and a failed $(<file) ends the whole
+    # script under set -e even with "|| continue".
+    { read -r line <"$f"; } 2>/dev/null || continue
+    # Fields after "(comm)": state ppid pgrp ...; comm may contain spaces, so cut at the last ')'.
+    read -r state _ pgrp _ <<<"${line##*) }"
+    [[ $pgrp == "$pg" && $state != Z ]] && return 0
+  done
+  return 1
+}
+
+stop_group() { # PGID
+  local pg=$1 i
+  if group_alive "$pg"; then
+    kill -TERM -- "-$pg" 2>/dev/null || true
+    for (( i = 0; i < 50; i++ )); do      # up to ~10 s for a graceful stop
+      group_alive "$pg" || break
+      sleep 0.2
+    done
+    if group_alive "$pg"; then
+      log "process group $pg did not stop on TERM; killing it"
+      kill -KILL -- "-$pg" 2>/dev/null || true
+    fi
+  fi
+  wait "$pg" 2>/dev/null || true
+  local kept=() g
+  for g in "${GROUPS_STARTED[@]}"; do [[ $g == "$pg" ]] || kept+=("$g"); done
+  GROUPS_STARTED=("${kept[@]}")
+}
+
+TMP_DIR=""
+SUDO=()
+POLICY_RC_CREATED=0
+
+remove_policy_rc() {
+  if (( POLICY_RC_CREATED )); then
+    "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d || true
+    POLICY_RC_CREATED=0
+  fi
+}
+
+cleanup() {
+  local rc=$? i
+  trap - EXIT INT TERM
+  if [[ -n ${WRK_PID:-} ]]; then
+    kill -TERM "$WRK_PID" 2>/dev/null || true
+    wait "$WRK_PID" 2>/dev/null || true
+  fi
+  for (( i = ${#GROUPS_STARTED[@]} - 1; i >= 0; i-- )); do
+    stop_group "${GROUPS_STARTED[i]}"
+  done
+  remove_policy_rc
+  [[ -n $TMP_DIR ]] && rm -rf "$TMP_DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- tools -----------------------------------------------------------------------------------
+NGINX=""
+
+ensure_tools() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v setsid >/dev/null || missing+=(util-linux)
+  if (( ${#missing[@]} )); then
+    if (( EUID != 0 )); then
+      command -v sudo >/dev/null || die "missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
+      SUDO=(sudo)
+    fi
+    log "installing ${missing[*]} from Debian packages"
+    # The nginx package would start the system nginx on port 80 when it is installed. A
+    # policy-rc.d that answers 101 ("action forbidden") is Debian's way to prevent that; we add
+    # one only for the install and only if the machine has none.
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+      "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
+      POLICY_RC_CREATED=1
+    fi
+    "${SUDO[@]}" apt-get update -qq
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+    remove_policy_rc
+  fi
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+  # -e (startup error log path) appeared in nginx 1.19.5; without it nginx writes to
+  # /var/log/nginx before it has read our config.
+  local help
+  help=$("$NGINX" -h 2>&1 || true)
+  [[ $help == *"-e filename"* ]] || die "$NGINX is too old: nginx 1.19.5 or later is needed (for -e)"
+}
+
+# --- ports -----------------------------------------------------------------------------------
+free_ports() { # N — prints N distinct loopback ports that are free right now
+  local n=$1
+  if command -v python3 >/dev/null; then
+    # Bind all N to port 0 at once so the kernel picks them and they are distinct.
+    python3 - "$n" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+    return
+  fi
+  # Fallback: probe random ports below the usual ephemeral range; a refused connect means free.
+  local ports=() p i
+  for (( i = 0; i < 500 && ${#ports[@]} < n; i++ )); do
+    p=$(( 20000 + RANDOM % 12000 ))
+    [[ " ${ports[*]} " == *" $p "* ]] && continue
+    if ! (: <"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then ports+=("$p"); fi
+  done
+  (( ${#ports[@]} == n )) || die "could not find $n free loopback ports"
+  echo "${ports[*]}"
+}
+
+# --- nginx -----------------------------------------------------------------------------------
+# Common top of both nginx configs: everything (pid, logs, temp files) under the instance's own
+# prefix, so nothing touches /etc/nginx, /var/log/nginx or /run.
+nginx_common() { # PREFIX WORKERS
+  cat <<EOF
+worker_processes $2;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type text/plain;
+  client_body_temp_path $1/client_body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  keepalive_timeout 65s;
+  # wrk keeps its connections for the whole run; nginx's default (1000 requests) would make it
+  # reconnect all the time, which measures connection setup instead of proxying.
+  keepalive_requests 1000000;
+EOF
+}
+
+write_upstream_conf() { # PREFIX PORT
+  {
+    nginx_common "$1" 1
+    cat <<EOF
+  server {
+    listen 127.0.0.1:$2;
+    location / {
+      return 200 "hello from upstream\n";
+    }
+  }
+}
+EOF
+  } >"$1/nginx.conf"
+}
+
+write_proxy_conf() { # PREFIX PORT UPSTREAM_PORT
+  {
+    # 2 workers: the machine has 2 cores and ZeroGate runs 2 event loops.
+    nginx_common "$1" 2
+    cat <<EOF
+  upstream backend {
+    server 127.0.0.1:$3;
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:$2;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+  } >"$1/nginx.conf"
+}
+
+# Waits until GET URL answers 200 with the upstream's body. Returns non-zero on timeout or when
+# process group PGID has died.
+wait_http_ok() { # URL PGID SECONDS
+  local url=$1 pg=$2 deadline=$(( SECONDS + $3 )) i body
+  for (( i = 0; i < $3 * 10; i++ )); do
+    if body=$(curl -fsS --max-time 2 "$url" 2>/dev/null) && [[ $body == *"hello from upstream"* ]]; then
+      return 0
+    fi
+    group_alive "$pg" || return 1
+    (( SECONDS < deadline )) || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+start_nginx() { # NAME PORT — the config must already be in $TMP_DIR/NAME/nginx.conf
+  local name=$1 port=$2 prefix=$TMP_DIR/$1
+  cp "$prefix/nginx.conf" "$OUT_DIR/nginx-$name.conf"
+  # -e: the startup error log; without it nginx opens its compiled-in /var/log/nginx/error.log.
+  start_group "$OUT_DIR/nginx-$name.stdout" "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log"
+  local pg=$STARTED_PID
+  if ! wait_http_ok "http://127.0.0.1:$port/" "$pg" 10; then
+    cat "$prefix/error.log" "$OUT_DIR/nginx-$name.stdout" >&2 2>/dev/null || true
+    die "nginx ($name) did not come up on 127.0.0.1:$port"
+  fi
+  log "nginx ($name) ready on 127.0.0.1:$port (pid $pg)"
+}
+
+# --- ZeroGate --------------------------------------------------------------------------------
+ZG_PORT=""
+ZG_ADMIN_PORT=""
+ZG_PGID=""
+ZG_RUNNING=""   # scenario whose ZeroGate is up, if any
+ZG_STARTS=0
+
+start_zerogate() { # SCENARIO
+  local sc=$1 yaml logfile ports
+  [[ -x $ROOT/zerogate ]] || die "ZeroGate launcher not found: $ROOT/zerogate (expected an executable script at the repository root; run 'bench/run.sh baseline' to measure only direct and nginx)"
+  ports=$(free_ports 2)
+  read -r ZG_PORT ZG_ADMIN_PORT <<<"$ports"
+  [[ -n $ZG_PORT && -n $ZG_ADMIN_PORT ]] || die "could not pick ports for ZeroGate"
+  yaml=$OUT_DIR/zerogate-$sc.yaml
+  "config_$sc" "$yaml"
+  "scenario_$sc"
+  ZG_STARTS=$(( ZG_STARTS + 1 ))
+  logfile=$OUT_DIR/zerogate-$sc.start$ZG_STARTS.log
+  log "starting ZeroGate ($sc) on 127.0.0.1:$ZG_PORT, admin 127.0.0.1:$ZG_ADMIN_PORT; log: $logfile"
+  # The launcher is run from the repository root, as documented for it.
+  start_group "$logfile" ./zerogate run --config "$yaml"
+  ZG_PGID=$STARTED_PID
+  ZG_RUNNING=$sc
+
+  local deadline=$(( SECONDS + READY_TIMEOUT )) i code=""
+  for (( i = 0; i < READY_TIMEOUT * 4; i++ )); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$ZG_ADMIN_PORT/readyz" 2>/dev/null || true)
+    [[ $code == 200 ]] && break
+    if ! group_alive "$ZG_PGID"; then
+      tail -n 40 "$logfile" >&2 || true
+      die "ZeroGate ($sc) exited before it was ready (log above: $logfile)"
+    fi
+    (( SECONDS < deadline )) || break
+    sleep 0.25
+  done
+  if [[ $code != 200 ]]; then
+    tail -n 40 "$logfile" >&2 || true
+    [[ -n $code && $code != 000 ]] || code="no answer"
+    die "ZeroGate ($sc) not ready after ${READY_TIMEOUT}s: /readyz gave $code (log above: $logfile)"
+  fi
+  # Ready is not enough: check that it actually forwards before loading it.
+  if ! wait_http_ok "$SC_URL" "$ZG_PGID" 10; then
+    tail -n 40 "$logfile" >&2 || true
+    die "ZeroGate ($sc) is ready but GET $SC_URL did not return the upstream's 200 (log above: $logfile)"
+  fi
+  log "ZeroGate ($sc) ready"
+}
+
+stop_zerogate() {
+  [[ -n $ZG_RUNNING ]] || return 0
+  log "stopping ZeroGate ($ZG_RUNNING)"
+  stop_group "$ZG_PGID"
+  ZG_RUNNING=""
+  ZG_PGID=""
+}
+
+# --- wrk and its output ----------------------------------------------------------------------
+WRK_PID=""
+
+# wrk catches SIGINT itself and exits normally, and bash then carries on as if nothing happened.
+# Running it in the background and waiting lets a Ctrl-C or TERM reach our trap at once; the
+# cleanup then stops wrk too.
+run_wrk() { # OUTFILE WRK_ARGS...
+  local outfile=$1 rc=0; shift
+  wrk "$@" >"$outfile" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || rc=$?
+  WRK_PID=""
+  return "$rc"
+}
+# Prints "rps p50_ms p99_ms non2xx socket_errors" for one wrk output file ("NA" when missing).
+parse_wrk() { # FILE
+  awk '
+    function to_ms(v,   n, u) {
+      n = v + 0
+      u = v; sub(/^[0-9.]+/, "", u)
+      if (u == "us") return n / 1000
+      if (u == "ms") return n
+      if (u == "s")  return n * 1000
+      if (u == "m")  return n * 60000
+      if (u == "h")  return n * 3600000
+      return ""
+    }
+    $1 == "Requests/sec:" { rps = $2 }
+    $1 == "50%" { p50 = to_ms($2) }
+    $1 == "99%" { p99 = to_ms($2) }
+    /Non-2xx or 3xx responses:/ { non2xx = $NF }
+    /Socket errors:/ {             # "Socket errors: connect 0, read 0, write 0, timeout 0"
+      for (i = 3; i <= NF; i++) { x = $i; gsub(/,/, "", x); if (x ~ /^[0-9]+$/) sock += x }
+    }
+    END {
+      printf "%s %s %s %d %d\n", (rps == "" ? "NA" : rps),
+        (p50 == "" ? "NA" : sprintf("%.3f", p50)), (p99 == "" ? "NA" : sprintf("%.3f", p99)),
+        non2xx + 0, sock + 0
+    }' "$1"
+}
+
+# Results, keyed "TARGET#ROUND" (TARGET: direct, nginx or a scenario name).
+declare -A R_RPS=() R_P50=() R_P99=() R_NON2XX=() R_SOCK=() R_RC=()
+
+measure() { # TARGET ROUND URL [WRK_ARGS...]
+  local target=$1 round=$2 url=$3; shift 3
+  local base=$OUT_DIR/wrk-$target.r$round rc=0 parsed rps p50 p99 non2xx sock
+  if (( WARMUP > 0 )); then
+    log "$target round $round: warm-up ${WARMUP}s"
+    run_wrk "$base.warmup.txt" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" || true
+  fi
+  log "$target round $round: measuring ${DURATION}s"
+  run_wrk "$base.txt" -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" || rc=$?
+  parsed=$(parse_wrk "$base.txt")
+  read -r rps p50 p99 non2xx sock <<<"$parsed"
+  R_RPS[$target#$round]=$rps R_P50[$target#$round]=$p50 R_P99[$target#$round]=$p99
+  R_NON2XX[$target#$round]=$non2xx R_SOCK[$target#$round]=$sock R_RC[$target#$round]=$rc
+  log "$target round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, socket errors $sock"
+}
+
+run_is_bad() { # KEY
+  [[ ${R_RC[$1]} != 0 || ${R_RPS[$1]} == NA || ${R_P50[$1]} == NA || ${R_P99[$1]} == NA \
+     || ${R_NON2XX[$1]} != 0 || ${R_SOCK[$1]} != 0 ]]
+}
+
+# Picks the round with the highest req/s for TARGET; sets BEST (a key) and BAD_NOTE (problems
+# seen in any round of TARGET, empty when all were clean).
+BEST=""
+BAD_NOTE=""
+pick_best() { # TARGET ROUNDS
+  local target=$1 n=$2 r key best_rps=-1
+  BEST="" BAD_NOTE=""
+  for (( r = 1; r <= n; r++ )); do
+    key=$target#$r
+    [[ -n ${R_RPS[$key]+x} ]] || continue
+    if run_is_bad "$key"; then
+      BAD_NOTE+="r$r:"
+      [[ ${R_RC[$key]} != 0 ]] && BAD_NOTE+=" wrk-exit=${R_RC[$key]}"
+      [[ ${R_RPS[$key]} == NA || ${R_P99[$key]} == NA ]] && BAD_NOTE+=" unparsed-output"
+      [[ ${R_NON2XX[$key]} != 0 ]] && BAD_NOTE+=" non-2xx=${R_NON2XX[$key]}"
+      [[ ${R_SOCK[$key]} != 0 ]] && BAD_NOTE+=" socket-errors=${R_SOCK[$key]}"
+      BAD_NOTE+="; "
+    fi
+    if [[ ${R_RPS[$key]} != NA ]] && awk -v a="${R_RPS[$key]}" -v b="$best_rps" 'BEGIN { exit !(a > b) }'; then
+      best_rps=${R_RPS[$key]}
+      BEST=$key
+    fi
+  done
+  [[ -n $BEST ]] || BEST=$target#1
+}
+
+ratio() { # NUMERATOR DENOMINATOR
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    if (a == "NA" || b == "NA" || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------
+SELECTED=()
+for arg in "$@"; do
+  case $arg in
+    -h|--help) usage; exit 0 ;;
+    baseline) ;;   # direct and nginx are always measured
+    *)
+      known=0
+      for s in "${ZG_SCENARIOS[@]}"; do [[ $arg == "$s" ]] && known=1; done
+      if (( ! known )); then
+        printf 'bench/run.sh: error: unknown scenario "%s" (known: baseline %s)\n' "$arg" "${ZG_SCENARIOS[*]}" >&2
+        exit 2
+      fi
+      [[ " ${SELECTED[*]} " == *" $arg "* ]] || SELECTED+=("$arg")
+      ;;
+  esac
+done
+(( $# > 0 )) || SELECTED=("${ZG_SCENARIOS[@]}")
+
+require_int BENCH_THREADS "$THREADS" 1 64
+require_int BENCH_CONNECTIONS "$CONNECTIONS" "$THREADS" 10000
+require_int BENCH_DURATION "$DURATION" 1 3600
+require_int BENCH_WARMUP "$WARMUP" 0 3600
+require_int BENCH_ROUNDS "$ROUNDS" 1 10
+require_int BENCH_READY_TIMEOUT "$READY_TIMEOUT" 1 3600
+THREADS=$((10#$THREADS)) CONNECTIONS=$((10#$CONNECTIONS)) DURATION=$((10#$DURATION))
+WARMUP=$((10#$WARMUP)) ROUNDS=$((10#$ROUNDS)) READY_TIMEOUT=$((10#$READY_TIMEOUT))
+
+# Fail early, before installing or starting anything, when ZeroGate is needed but absent.
+if (( ${#SELECTED[@]} )) && [[ ! -x $ROOT/zerogate ]]; then
+  die "ZeroGate launcher not found: $ROOT/zerogate (expected an executable script at the repository root; run 'bench/run.sh baseline' to measure only direct and nginx)"
+fi
+
+cd "$ROOT"
+ensure_tools
+
+mkdir -p "$OUT_BASE"
+stamp=$(date +%Y%m%d-%H%M%S)
+OUT_DIR=$OUT_BASE/$stamp
+for (( i = 2; i < 100; i++ )); do
+  mkdir "$OUT_DIR" 2>/dev/null && break
+  OUT_DIR=$OUT_BASE/$stamp-$i
+done
+[[ -d $OUT_DIR ]] || die "could not create an output directory under $OUT_BASE"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
+
+TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zerogate-bench.XXXXXX")
+# nginx started as root runs its workers as nobody; they must be able to reach their temp dirs.
+chmod 755 "$TMP_DIR"
+mkdir "$TMP_DIR/upstream" "$TMP_DIR/proxy"
+
+measured_runs=$(( 1 + ROUNDS * (1 + ${#SELECTED[@]}) ))
+log "output: $OUT_DIR"
+log "scenarios: direct nginx ${SELECTED[*]}; ${measured_runs} runs of ${WARMUP}s warm-up + ${DURATION}s," \
+    "about $(( measured_runs * (WARMUP + DURATION) ))s of load plus start-up"
+
+ports=$(free_ports 2)
+read -r UPSTREAM_PORT PROXY_PORT <<<"$ports"
+[[ -n $UPSTREAM_PORT && -n $PROXY_PORT ]] || die "could not pick ports for nginx"
+write_upstream_conf "$TMP_DIR/upstream" "$UPSTREAM_PORT"
+write_proxy_conf "$TMP_DIR/proxy" "$PROXY_PORT" "$UPSTREAM_PORT"
+start_nginx upstream "$UPSTREAM_PORT"
+start_nginx proxy "$PROXY_PORT"
+
+{
+  echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit:      $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "host:        $(uname -srm), $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  echo "load avg:    $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "nginx:       $("$NGINX" -v 2>&1)"
+  echo "wrk:         $(wrk -v 2>&1 | head -n 1 || true)"
+  echo "java:        $(if command -v java >/dev/null; then java -version 2>&1 | head -n 1; else echo 'not found'; fi)"
+  echo "load:        wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, after ${WARMUP}s warm-up per run"
+  echo "rounds:      $ROUNDS (nginx and ZeroGate alternate; best round by req/s is reported)"
+  echo "java opts:   $ZEROGATE_JAVA_OPTS"
+} >"$OUT_DIR/environment.txt"
+# Other work on the machine skews everything; say so where the numbers are read.
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l >= 1.0) }'; then
+  echo "warning:     load average $(cut -d' ' -f1 /proc/loadavg) before the run: other work is running, numbers will be noisy" \
+    | tee -a "$OUT_DIR/environment.txt" >&2
+fi
+
+# Start the first ZeroGate scenario now, so a gateway that does not come up fails the run in
+# seconds rather than after the direct and nginx measurements. It idles meanwhile.
+if (( ${#SELECTED[@]} )); then start_zerogate "${SELECTED[0]}"; fi
+
+# 1. direct: the ceiling — what wrk gets from the upstream with nothing in between.
+measure direct 1 "http://127.0.0.1:$UPSTREAM_PORT/"
+
+# 2. nginx and ZeroGate, in rounds. Round 1 runs nginx then each scenario; round 2 runs them in
+# reverse (ABBA), so every target gets both an early and a late slot and drift in machine state
+# (thermal, page cache, background jobs) does not favour one side. A ZeroGate instance stays up
+# while the same scenario is next, so the last scenario of one round is not restarted for the
+# next.
+order=(nginx "${SELECTED[@]}")
+for (( round = 1; round <= ROUNDS; round++ )); do
+  if (( round % 2 == 0 )); then
+    seq=()
+    for (( i = ${#order[@]} - 1; i >= 0; i-- )); do seq+=("${order[i]}"); done
+  else
+    seq=("${order[@]}")
+  fi
+  for target in "${seq[@]}"; do
+    if [[ $target == nginx ]]; then
+      measure nginx "$round" "http://127.0.0.1:$PROXY_PORT/"
+    else
+      if [[ $ZG_RUNNING != "$target" ]]; then
+        stop_zerogate
+        start_zerogate "$target"
+      fi
+      measure "$target" "$round" "$SC_URL" "${SC_WRK_ARGS[@]}"
+      if ! group_alive "$ZG_PGID"; then
+        # Its run shows up as errors in the table; say why, and start it afresh if needed again.
+        log "ZeroGate ($target) exited during the run; last lines of its log:"
+        tail -n 20 "$OUT_DIR/zerogate-$target.start$ZG_STARTS.log" >&2 || true
+        stop_zerogate
+      fi
+    fi
+  done
+done
+stop_zerogate
+
+# 3. Summary.
+any_bad=0
+row() { # SCENARIO TARGET KEY NOTE
+  local check=ok
+  if [[ -n $4 ]]; then check="!!! ERRORS: ${4%; }"; any_bad=1; fi
+  printf '%-12s %-10s %12s %10s %10s  %s\n' "$1" "$2" "${R_RPS[$3]}" "${R_P50[$3]}" "${R_P99[$3]}" "$check"
+}
+
+declare -A ZG_BEST=()
+all_keys=(direct#1)
+for (( r = 1; r <= ROUNDS; r++ )); do
+  for t in nginx "${SELECTED[@]}"; do all_keys+=("$t#$r"); done
+done
+{
+  cat "$OUT_DIR/environment.txt"
+  echo
+  printf '%-12s %-10s %12s %10s %10s  %s\n' scenario target req/s 'p50(ms)' 'p99(ms)' check
+  pick_best direct 1
+  row direct upstream "$BEST" "$BAD_NOTE"
+  pick_best nginx "$ROUNDS"
+  NGINX_BEST=$BEST
+  row nginx nginx "$BEST" "$BAD_NOTE"
+  for sc in "${SELECTED[@]}"; do
+    pick_best "$sc" "$ROUNDS"
+    ZG_BEST[$sc]=$BEST
+    row "$sc" zerogate "$BEST" "$BAD_NOTE"
+  done
+  echo
+  for sc in "${SELECTED[@]}"; do
+    printf 'ratio %s zerogate/nginx throughput: %s p99: %s\n' "$sc" \
+      "$(ratio "${R_RPS[${ZG_BEST[$sc]}]}" "${R_RPS[$NGINX_BEST]}")" \
+      "$(ratio "${R_P99[${ZG_BEST[$sc]}]}" "${R_P99[$NGINX_BEST]}")"
+  done
+  echo
+  echo "Each nginx/ZeroGate row is the best of $ROUNDS rounds by req/s (its p50/p99 come from that same"
+  echo "run); rounds alternate the order (ABBA). Every run, and any errors, are listed below."
+  echo
+  printf '%-12s %5s %12s %10s %10s %8s %8s %5s\n' target round req/s 'p50(ms)' 'p99(ms)' non-2xx sockerr rc
+  for key in "${all_keys[@]}"; do
+    printf '%-12s %5s %12s %10s %10s %8s %8s %5s\n' "${key%#*}" "${key#*#}" "${R_RPS[$key]}" \
+      "${R_P50[$key]}" "${R_P99[$key]}" "${R_NON2XX[$key]}" "${R_SOCK[$key]}" "${R_RC[$key]}"
+  done
+  if (( any_bad )); then
+    echo
+    echo "!!! Some runs had non-2xx responses, socket errors or unreadable wrk output: these results"
+    echo "!!! are not valid. See the wrk-*.txt files in $OUT_DIR."
+  fi
+} >"$OUT_DIR/summary.txt"
+cat "$OUT_DIR/summary.txt"
+
+if (( any_bad )); then
+  log "done with errors; raw output in $OUT_DIR"
+  exit 1
+fi
+log "done; raw output in $OUT_DIR"
