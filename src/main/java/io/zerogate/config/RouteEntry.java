@@ -3,7 +3,7 @@ package io.zerogate.config;
 import io.zerogate.config.PathTemplate.CatchAll;
 import io.zerogate.config.PathTemplate.Literal;
 import io.zerogate.config.PathTemplate.Segment;
-import io.zerogate.server.PathNormaliser;
+import io.zerogate.http.PathNormaliser;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

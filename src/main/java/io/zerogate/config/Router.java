@@ -1,6 +1,6 @@
 package io.zerogate.config;
 
-import io.zerogate.server.PathNormaliser;
+import io.zerogate.http.PathNormaliser;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;

@@ -24,6 +24,7 @@ import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.config.ServiceConfig;
+import io.zerogate.http.PathNormaliser;
 import io.zerogate.upstream.ConnectionPool;
 import io.zerogate.upstream.ResponseListener;
 import io.zerogate.upstream.UpstreamConnection;

@@ -34,6 +34,7 @@ import io.zerogate.chain.ProblemResponse;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.Router;
+import io.zerogate.http.PathNormaliser;
 import io.zerogate.upstream.UpstreamService;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,12 +1,12 @@
-package io.zerogate.server;
+package io.zerogate.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import io.zerogate.server.PathNormaliser.Ok;
-import io.zerogate.server.PathNormaliser.Reason;
-import io.zerogate.server.PathNormaliser.Rejected;
+import io.zerogate.http.PathNormaliser.Ok;
+import io.zerogate.http.PathNormaliser.Reason;
+import io.zerogate.http.PathNormaliser.Rejected;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

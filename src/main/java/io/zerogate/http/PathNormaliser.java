@@ -1,4 +1,4 @@
-package io.zerogate.server;
+package io.zerogate.http;
 
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

@@ -1,4 +1,4 @@
-package io.zerogate.server;
+package io.zerogate.http;
 
 /**
  * The RFC 3986 character classes a request target is checked against, as bit masks so that a test
