@@ -1,0 +1,52 @@
+package io.zerogate;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The walls of DESIGN.md section 5: the chain and its stages know no sockets; the data plane knows no policy. */
+class ArchitectureTest {
+
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.zerogate");
+    }
+
+    @Test
+    void chainAndStagesNeverTouchNettyOrTheServer() {
+        noClasses().that().resideInAnyPackage("io.zerogate.chain..", "io.zerogate.network..", "io.zerogate.identity..",
+                        "io.zerogate.posture..", "io.zerogate.policy..", "io.zerogate.limits..", "io.zerogate.inspect..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "io.zerogate.server..", "io.zerogate.upstream..")
+                .check(classes);
+    }
+
+    @Test
+    void dataPlaneKnowsNothingOfPolicy() {
+        noClasses().that().resideInAnyPackage("io.zerogate.server..", "io.zerogate.upstream..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.zerogate.policy..", "io.zerogate.identity..",
+                        "io.zerogate.posture..", "io.zerogate.limits..", "io.zerogate.inspect..")
+                .check(classes);
+    }
+
+    @Test
+    void configurationIsPureData() {
+        noClasses().that().resideInAPackage("io.zerogate.config..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "io.zerogate.server..",
+                        "io.zerogate.upstream..", "io.zerogate.chain..", "io.zerogate.cli..", "io.zerogate.admin..")
+                .check(classes);
+    }
+
+    @Test
+    void upstreamDoesNotReachBackIntoTheServer() {
+        noClasses().that().resideInAPackage("io.zerogate.upstream..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.zerogate.server..", "io.zerogate.chain..")
+                .check(classes);
+    }
+}
