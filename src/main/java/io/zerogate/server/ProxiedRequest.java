@@ -198,12 +198,14 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     }
 
     boolean wantsClientInput() {
-        if (phase == Phase.TUNNEL) {
-            UpstreamConnection c = connection;
+        UpstreamConnection c = connection;
+        if (phase == Phase.TUNNEL || (phase == Phase.FORWARDING && !requestComplete)) {
             return c != null && c.channel().isWritable();
         }
-        UpstreamConnection c = connection;
-        return phase == Phase.FORWARDING && !requestComplete && c != null && c.channel().isWritable();
+        // With the request complete, a read only notices the client leaving or queues the next pipelined
+        // request (the handler stops reading while anything is queued). Keeping the read armed also spares
+        // the event loop re-registering interest in every keep-alive request.
+        return phase == Phase.FORWARDING;
     }
 
     void forwardBody(HttpContent content) {
