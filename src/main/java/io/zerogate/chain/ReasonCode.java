@@ -13,7 +13,6 @@ public enum ReasonCode {
     HOST_REJECTED(400, "host_rejected", "The request's Host is missing or invalid."),
     URI_TOO_LONG(414, "uri_too_long", "The request line is too long."),
     HEADERS_TOO_LARGE(431, "headers_too_large", "The request header section is too large."),
-    BODY_TOO_LARGE(413, "body_too_large", "The request body is too large."),
     EXPECTATION_FAILED(417, "expectation_failed", "The request's expectation cannot be met."),
     REQUEST_TIMEOUT(408, "request_timeout", "The request was not received in time."),
     NO_ROUTE(404, "no_route", "No route matches this request."),
@@ -25,8 +24,7 @@ public enum ReasonCode {
     UPSTREAM_UNAVAILABLE(503, "upstream_unavailable", "No healthy upstream target is available."),
     UPSTREAM_CONNECT_FAILED(502, "upstream_connect_failed", "The upstream service could not be reached."),
     UPSTREAM_TIMEOUT(504, "upstream_timeout", "The upstream service did not answer in time."),
-    UPSTREAM_PROTOCOL_ERROR(502, "upstream_protocol_error", "The upstream service sent an invalid response."),
-    SHUTTING_DOWN(503, "shutting_down", "The gateway is shutting down.");
+    UPSTREAM_PROTOCOL_ERROR(502, "upstream_protocol_error", "The upstream service sent an invalid response.");
 
     private final int status;
     private final String code;

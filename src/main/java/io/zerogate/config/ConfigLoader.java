@@ -28,7 +28,7 @@ public final class ConfigLoader {
 
     private static final Pattern LISTENER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final InetSocketAddress DEFAULT_ADMIN_ADDRESS = AddressSyntax.ipv4Loopback(9901);
-    private static final ServerLimits DEFAULT_LIMITS = new ServerLimits(8 << 10, 16 << 10, 100, 1 << 20);
+    private static final ServerLimits DEFAULT_LIMITS = new ServerLimits(8 << 10, 16 << 10, 100);
     private static final Timeouts DEFAULT_TIMEOUTS = new Timeouts(
             Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofSeconds(20));
 
@@ -201,12 +201,11 @@ public final class ConfigLoader {
         if (node == null) {
             return DEFAULT_LIMITS;
         }
-        ConfigMapping m = node.mapping("max_request_line", "max_header_size", "max_header_count", "max_buffered_body");
+        ConfigMapping m = node.mapping("max_request_line", "max_header_size", "max_header_count");
         return new ServerLimits(
                 (int) m.size("max_request_line", Integer.MAX_VALUE, DEFAULT_LIMITS.maxRequestLineBytes()),
                 (int) m.size("max_header_size", Integer.MAX_VALUE, DEFAULT_LIMITS.maxHeaderBytes()),
-                m.integer("max_header_count", 1, Integer.MAX_VALUE, DEFAULT_LIMITS.maxHeaderCount()),
-                m.size("max_buffered_body", Long.MAX_VALUE, DEFAULT_LIMITS.maxBufferedBodyBytes()));
+                m.integer("max_header_count", 1, Integer.MAX_VALUE, DEFAULT_LIMITS.maxHeaderCount()));
     }
 
     private static Timeouts timeouts(@Nullable ConfigNode node) throws ConfigException {

@@ -6,6 +6,5 @@ package io.zerogate.config;
  * @param maxRequestLineBytes longest request line (414 beyond it)
  * @param maxHeaderBytes      largest header section (431 beyond it)
  * @param maxHeaderCount      most header fields in one request (431 beyond it)
- * @param maxBufferedBodyBytes largest request body a stage may ask to buffer (413 beyond it)
  */
-public record ServerLimits(int maxRequestLineBytes, int maxHeaderBytes, int maxHeaderCount, long maxBufferedBodyBytes) {}
+public record ServerLimits(int maxRequestLineBytes, int maxHeaderBytes, int maxHeaderCount) {}

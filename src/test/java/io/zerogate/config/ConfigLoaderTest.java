@@ -35,7 +35,7 @@ class ConfigLoaderTest {
                 new ListenerConfig("listener-0", new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)));
         assertThat(config.admin()).isEqualTo(new AdminConfig(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 9901)));
         assertThat(config.trustedProxies().cidrs().isEmpty()).isTrue();
-        assertThat(config.limits()).isEqualTo(new ServerLimits(8192, 16384, 100, 1_048_576));
+        assertThat(config.limits()).isEqualTo(new ServerLimits(8192, 16384, 100));
         assertThat(config.timeouts()).isEqualTo(new Timeouts(
                 Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofSeconds(20)));
         assertThat(config.services()).containsOnlyKeys("sample");
@@ -63,7 +63,6 @@ class ConfigLoaderTest {
                   max_request_line: 4KiB
                   max_header_size: 32768
                   max_header_count: 50
-                  max_buffered_body: 2GiB
                 timeouts:
                   request_header: 500ms
                   idle: 2m
@@ -101,7 +100,7 @@ class ConfigLoaderTest {
         assertThat(proxies.blocks()).containsExactly("10.0.0.0/8", "2001:db8::/32", "192.168.1.1");
         assertThat(proxies.contains(InetAddress.getByName("10.9.8.7"))).isTrue();
         assertThat(proxies.contains(InetAddress.getByName("192.168.1.2"))).isFalse();
-        assertThat(config.limits()).isEqualTo(new ServerLimits(4096, 32768, 50, 2L << 30));
+        assertThat(config.limits()).isEqualTo(new ServerLimits(4096, 32768, 50));
         assertThat(config.timeouts()).isEqualTo(new Timeouts(
                 Duration.ofMillis(500), Duration.ofMinutes(2), Duration.ofSeconds(3), Duration.ofHours(1)));
         assertThat(config.services().get("orders")).isEqualTo(new ServiceConfig("orders",
@@ -201,7 +200,7 @@ class ConfigLoaderTest {
                 "expected a size like 512, 8KiB, 1MiB (units: B, KiB, MiB, GiB), got '16KB'");
         assertProblem(rejected(HEAD + "routes: []\nlimits:\n  max_request_line: 2GiB\n"), 9, "limits.max_request_line",
                 "expected a size of at most 2147483647 bytes, got '2GiB'");
-        assertProblem(rejected(HEAD + "routes: []\nlimits:\n  max_buffered_body: 0\n"), 9, "limits.max_buffered_body",
+        assertProblem(rejected(HEAD + "routes: []\nlimits:\n  max_header_size: 0\n"), 9, "limits.max_header_size",
                 "expected a size greater than 0, got '0'");
     }
 
