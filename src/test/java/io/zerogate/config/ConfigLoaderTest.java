@@ -110,8 +110,8 @@ class ConfigLoaderTest {
                 new ServiceConfig.PassiveHealth(5, Duration.ofSeconds(30)),
                 new ServiceConfig.ActiveHealth("/healthz", Duration.ofSeconds(10), Duration.ofSeconds(2), 3, 4), 0));
         assertThat(config.routes()).containsExactly(
-                new RouteConfig("read-order", "api.example.com", Set.of("GET", "HEAD"), "/orders/{orderId}", "orders", true, 32),
-                new RouteConfig("wild:2", "*.example.com", Set.of(), "/", "orders", false, 39));
+                new RouteConfig("read-order", "api.example.com", Set.of("GET", "HEAD"), "/orders/{orderId}", "orders", true, 31),
+                new RouteConfig("wild:2", "*.example.com", Set.of(), "/", "orders", false, 38));
     }
 
     @Test
