@@ -62,6 +62,7 @@ admin:
 services:
   upstream:
     targets: [http://127.0.0.1:$UPSTREAM_PORT]
+    tls: none
 routes:
   - id: all
     match: { path: "/{path...}" }

@@ -99,6 +99,7 @@ final class DemoCommand implements Callable<Integer> {
                 services:
                   sample:
                     targets: [http://127.0.0.1:%d]
+                    tls: none
                     health:
                       active: { path: /healthz, interval: 5s, timeout: 1s, healthy_after: 1, unhealthy_after: 2 }
                 routes:

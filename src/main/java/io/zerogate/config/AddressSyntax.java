@@ -18,7 +18,7 @@ final class AddressSyntax {
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,5}");
     private static final String LISTEN_EXPECTED =
             "expected host:port with an IP address, 'localhost' or '*' as host, such as 127.0.0.1:8080 or [::1]:8080";
-    private static final String TARGET_EXPECTED = "expected http://host[:port]";
+    private static final String TARGET_EXPECTED = "expected http://host[:port] or https://host[:port]";
 
     private AddressSyntax() {}
 
@@ -53,17 +53,15 @@ final class AddressSyntax {
         return new InetSocketAddress(Objects.requireNonNull(ipv4("127.0.0.1")), port);
     }
 
-    /** {@code http://host[:port]} with an optional {@code /} and nothing else. */
+    /** {@code http://host[:port]} or {@code https://host[:port]} with an optional {@code /} and nothing else. */
     static TargetAddress target(ConfigValue value) throws ConfigException {
         String text = value.text();
         String lower = text.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("https://")) {
-            throw value.error("only http:// targets are supported by this version");
+        String scheme = lower.startsWith("https://") ? "https" : lower.startsWith("http://") ? "http" : null;
+        if (scheme == null) {
+            throw value.error(value.shown() + " is not an http:// or https:// URL (" + TARGET_EXPECTED + ")");
         }
-        if (!lower.startsWith("http://")) {
-            throw value.error(value.shown() + " is not an http:// URL (" + TARGET_EXPECTED + ")");
-        }
-        String rest = text.substring("http://".length());
+        String rest = text.substring(scheme.length() + 3);
         int end = 0;
         while (end < rest.length() && "/?#".indexOf(rest.charAt(end)) < 0) {
             end++;
@@ -95,14 +93,14 @@ final class AddressSyntax {
         if (host == null) {
             throw value.error(value.shown() + " does not name a valid host (" + TARGET_EXPECTED + " with an IP address or DNS name)");
         }
-        int port = 80;
+        int port = scheme.equals("https") ? 443 : 80;
         if (!portText.isEmpty()) {
             port = portText.startsWith(":") ? port(portText.substring(1), 1) : -1;
             if (port < 0) {
                 throw value.error(value.shown() + " has an invalid port (" + TARGET_EXPECTED + ", port 1..65535)");
             }
         }
-        return new TargetAddress("http", host, port);
+        return new TargetAddress(scheme, host, port);
     }
 
     /** An exact host or {@code *.suffix}, lower-cased; no port. */

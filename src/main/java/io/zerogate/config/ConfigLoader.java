@@ -120,15 +120,18 @@ public final class ConfigLoader {
             throw new ConfigException(document.source(), root.line(), "version", "required key is missing (expected: version: 1)");
         }
         checkVersion(new ConfigNode(document, version.value(), "version"));
-        ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "limits", "timeouts", "services", "routes");
+        ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "workloads", "limits", "timeouts",
+                "services", "routes");
         List<ListenerConfig> listeners = listeners(m.required("listeners"));
         AdminConfig admin = admin(m.optional("admin"));
         TrustedProxies trustedProxies = trustedProxies(m.optional("trusted_proxies"));
+        WorkloadConfig workloads = TlsBinder.workloads(m.optional("workloads"));
         ServerLimits limits = limits(m.optional("limits"));
         Timeouts timeouts = timeouts(m.optional("timeouts"));
-        Map<String, ServiceConfig> services = ServiceBinder.bind(m.required("services"));
+        Map<String, ServiceConfig> services = ServiceBinder.bind(m.required("services"), workloads);
         List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet());
-        return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, limits, timeouts, services, routes);
+        return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, limits, timeouts,
+                services, routes);
     }
 
     private static void checkVersion(ConfigNode node) throws ConfigException {
@@ -146,7 +149,7 @@ public final class ConfigLoader {
         List<ListenerConfig> listeners = new ArrayList<>(items.size());
         Map<String, Integer> indexByName = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
-            ConfigMapping m = items.get(i).mapping("name", "address");
+            ConfigMapping m = items.get(i).mapping("name", "address", "tls");
             ConfigNode nameNode = m.optional("name");
             String name = "listener-" + i;
             ConfigNode at = items.get(i);
@@ -162,7 +165,9 @@ public final class ConfigLoader {
             if (first != null) {
                 throw at.error("duplicate listener name '" + name + "' (also used by listeners[" + first + "])");
             }
-            listeners.add(new ListenerConfig(name, AddressSyntax.listenAddress(m.required("address").string())));
+            ConfigNode tlsNode = m.optional("tls");
+            listeners.add(new ListenerConfig(name, AddressSyntax.listenAddress(m.required("address").string()),
+                    tlsNode == null ? null : TlsBinder.listener(tlsNode)));
         }
         return listeners;
     }

@@ -43,6 +43,11 @@ final class ConfigMapping {
         return value;
     }
 
+    /** An error about a key that is missing here, with a message saying why it is needed. */
+    ConfigException missing(String key, String problem) {
+        return new ConfigException(document.source(), node.line(), YamlNode.keyPath(path, key), problem);
+    }
+
     Duration duration(String key, Duration fallback) throws ConfigException {
         ConfigNode value = optional(key);
         return value == null ? fallback : value.duration();

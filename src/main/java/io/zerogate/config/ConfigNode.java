@@ -92,6 +92,21 @@ final class ConfigNode {
         return new ConfigValue(resolved.text(), resolved.referenced(), scalar.text(), this);
     }
 
+    /** True for a scalar (as opposed to a mapping or a list), such as the word in {@code tls: none}. */
+    boolean isScalar() {
+        return node instanceof YamlNode.Scalar;
+    }
+
+    /** A path to a readable regular file, relative paths resolved against the configuration's directory. */
+    java.nio.file.Path readableFile() throws ConfigException {
+        ConfigValue value = string();
+        java.nio.file.Path p = document.references().baseDirectory().resolve(value.text()).normalize();
+        if (!java.nio.file.Files.isRegularFile(p) || !java.nio.file.Files.isReadable(p)) {
+            throw value.error("no readable file at " + (value.referenced() ? value.shown() : "'" + p + "'"));
+        }
+        return p;
+    }
+
     int integer(int min, int max) throws ConfigException {
         ConfigValue value = typed(YamlNode.Scalar.Type.INTEGER, "an integer");
         String range = max == Integer.MAX_VALUE ? ">= " + min : "in " + min + ".." + max;

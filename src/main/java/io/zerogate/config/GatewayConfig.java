@@ -15,6 +15,7 @@ public record GatewayConfig(
         List<ListenerConfig> listeners,
         AdminConfig admin,
         TrustedProxies trustedProxies,
+        WorkloadConfig workloads,
         ServerLimits limits,
         Timeouts timeouts,
         Map<String, ServiceConfig> services,

@@ -23,7 +23,7 @@ final class RouteBinder {
         List<RouteConfig> out = new ArrayList<>();
         Map<String, Integer> firstLineById = new HashMap<>();
         for (ConfigNode item : routes.list()) {
-            ConfigMapping m = item.mapping("id", "match", "service", "public");
+            ConfigMapping m = item.mapping("id", "match", "service", "public", "require");
             ConfigValue id = m.required("id").string();
             if (!ID.matcher(id.text()).matches()) {
                 throw id.error(id.shown() + " is not a valid route id (expected letters, digits and _ . : -)");
@@ -48,7 +48,13 @@ final class RouteBinder {
             }
             ConfigNode publicNode = m.optional("public");
             boolean isPublic = publicNode != null && publicNode.bool();
-            out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, item.line()));
+            boolean clientCertificate = false;
+            ConfigNode requireNode = m.optional("require");
+            if (requireNode != null) {
+                clientCertificate = requireNode.mapping("client_certificate").bool("client_certificate", false);
+            }
+            out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, clientCertificate,
+                    item.line()));
         }
         return out;
     }

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
  * @param path      a path template such as {@code /orders/{orderId}} or {@code /files/{path...}}
  * @param isPublic  true when the route is explicitly open to anonymous callers; a route that is neither
  *                  public nor governed by a rule is denied
+ * @param requireClientCertificate the caller must have presented a verified client certificate
  * @param line      line of the route in the configuration file (for messages)
  */
 public record RouteConfig(
@@ -20,6 +21,7 @@ public record RouteConfig(
         String path,
         String service,
         boolean isPublic,
+        boolean requireClientCertificate,
         int line) {
 
     public RouteConfig {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import io.zerogate.identity.SpiffeIdPattern;
 import org.jspecify.annotations.Nullable;
 
 /** Binds the {@code services} section: upstream targets, balancing, timeouts and health checking. */
@@ -23,20 +24,33 @@ final class ServiceBinder {
 
     private ServiceBinder() {}
 
-    static Map<String, ServiceConfig> bind(ConfigNode services) throws ConfigException {
+    static Map<String, ServiceConfig> bind(ConfigNode services, WorkloadConfig workloads) throws ConfigException {
         Map<String, ServiceConfig> out = new LinkedHashMap<>();
         for (ConfigNode.Named entry : services.entries()) {
             if (!NAME.matcher(entry.key()).matches()) {
                 throw entry.error("'" + entry.key() + "' is not a valid service name (expected [a-z0-9][a-z0-9_-]*)");
             }
-            out.put(entry.key(), service(entry.key(), entry.value()));
+            out.put(entry.key(), service(entry.key(), entry.value(), workloads));
         }
         return out;
     }
 
-    private static ServiceConfig service(String name, ConfigNode node) throws ConfigException {
-        ConfigMapping m = node.mapping("targets", "balance", "connect_timeout", "response_timeout", "max_idle_connections", "health");
-        List<TargetAddress> targets = targets(m.required("targets"));
+    private static ServiceConfig service(String name, ConfigNode node, WorkloadConfig workloads) throws ConfigException {
+        ConfigMapping m = node.mapping("targets", "tls", "balance", "connect_timeout", "response_timeout",
+                "max_idle_connections", "health", "callers");
+        ConfigNode targetsNode = m.required("targets");
+        List<TargetAddress> targets = targets(targetsNode);
+        ConfigNode tlsNode = m.required("tls");
+        UpstreamTls tls = TlsBinder.upstream(tlsNode);
+        String scheme = tls instanceof UpstreamTls.Plain ? "http" : "https";
+        for (int i = 0; i < targets.size(); i++) {
+            if (!targets.get(i).scheme().equals(scheme)) {
+                throw targetsNode.list().get(i).error(scheme.equals("http")
+                        ? "an https:// target needs a tls mapping (ca, server_name or spiffe_id), not tls: none"
+                        : "an http:// target sends plain text; say tls: none to allow that, or use https://");
+            }
+        }
+        List<SpiffeIdPattern> callers = callers(m.optional("callers"), workloads);
         ServiceConfig.Balance balance = ServiceConfig.Balance.ROUND_ROBIN;
         ConfigNode balanceNode = m.optional("balance");
         if (balanceNode != null) {
@@ -64,7 +78,33 @@ final class ServiceBinder {
                 active = active(activeNode);
             }
         }
-        return new ServiceConfig(name, targets, balance, connectTimeout, responseTimeout, passive, active, maxIdle);
+        return new ServiceConfig(name, targets, balance, connectTimeout, responseTimeout, passive, active, maxIdle, tls,
+                callers);
+    }
+
+    private static List<SpiffeIdPattern> callers(@Nullable ConfigNode node, WorkloadConfig workloads) throws ConfigException {
+        if (node == null) {
+            return List.of();
+        }
+        List<SpiffeIdPattern> out = new ArrayList<>();
+        for (ConfigNode item : node.list()) {
+            ConfigValue v = item.string();
+            SpiffeIdPattern pattern;
+            try {
+                pattern = SpiffeIdPattern.parse(v.text());
+            } catch (IllegalArgumentException e) {
+                throw v.error(e.getMessage());
+            }
+            if (!workloads.trustDomains().contains(pattern.trustDomain())) {
+                throw v.error("trust domain '" + pattern.trustDomain() + "' is not in workloads.trust_domains ("
+                        + (workloads.trustDomains().isEmpty() ? "none configured" : String.join(", ", workloads.trustDomains())) + ")");
+            }
+            out.add(pattern);
+        }
+        if (out.isEmpty()) {
+            throw node.error("expected at least one caller; leave callers out to allow any");
+        }
+        return out;
     }
 
     private static List<TargetAddress> targets(ConfigNode node) throws ConfigException {

@@ -1,5 +1,6 @@
 package io.zerogate.config;
 
+import io.zerogate.identity.SpiffeIdPattern;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -8,6 +9,8 @@ import org.jspecify.annotations.Nullable;
  * An upstream service: a set of equivalent targets and how to reach them.
  *
  * @param maxConnectionsPerTarget idle keep-alive connections kept per target and event loop
+ * @param tls     how the targets are reached: plain only when configured as {@code tls: none}
+ * @param callers the workload identities allowed to reach the service; empty means no workload restriction
  */
 public record ServiceConfig(
         String name,
@@ -17,10 +20,14 @@ public record ServiceConfig(
         Duration responseTimeout,
         PassiveHealth passiveHealth,
         @Nullable ActiveHealth activeHealth,
-        int maxConnectionsPerTarget) {
+        int maxConnectionsPerTarget,
+        UpstreamTls tls,
+        List<SpiffeIdPattern> callers) {
 
     public ServiceConfig {
         targets = List.copyOf(targets);
+        java.util.Objects.requireNonNull(tls, "tls");
+        callers = List.copyOf(callers);
     }
 
     /** How a target is picked for a request. */

@@ -29,6 +29,11 @@ final class ValueReferences {
      * @param env           looks up an environment variable; returns null when it is not set
      * @param baseDirectory what relative {@code ${file:}} paths are resolved against
      */
+    /** The directory relative paths in the document are resolved against. */
+    Path baseDirectory() {
+        return baseDirectory;
+    }
+
     ValueReferences(Function<String, @Nullable String> env, Path baseDirectory) {
         this.env = env;
         this.baseDirectory = baseDirectory;

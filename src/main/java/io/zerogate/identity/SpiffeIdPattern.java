@@ -47,6 +47,10 @@ public final class SpiffeIdPattern {
         return new SpiffeIdPattern(pattern, parsed.trustDomain(), segments, openEnded);
     }
 
+    public String trustDomain() {
+        return trustDomain;
+    }
+
     public boolean matches(SpiffeId id) {
         if (!id.trustDomain().equals(trustDomain)) {
             return false;
@@ -62,6 +66,16 @@ public final class SpiffeIdPattern {
             }
         }
         return true;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SpiffeIdPattern other && other.text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
     }
 
     @Override

@@ -153,8 +153,8 @@ class ChainTest {
     static Exchange exchange() {
         ServiceConfig service = new ServiceConfig("svc", List.of(new TargetAddress("http", "127.0.0.1", 9)),
                 ServiceConfig.Balance.ROUND_ROBIN, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                new ServiceConfig.PassiveHealth(1, Duration.ofSeconds(1)), null, 8);
-        RouteConfig route = new RouteConfig("r", null, Set.of(), "/", "svc", true, 1);
+                new ServiceConfig.PassiveHealth(1, Duration.ofSeconds(1)), null, 8, new io.zerogate.config.UpstreamTls.Plain(), List.of());
+        RouteConfig route = new RouteConfig("r", null, Set.of(), "/", "svc", true, false, 1);
         RequestHead head = new RequestHead() {
             @Override public String method() { return "GET"; }
             @Override public String scheme() { return "http"; }

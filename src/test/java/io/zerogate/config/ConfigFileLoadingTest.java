@@ -22,7 +22,7 @@ class ConfigFileLoadingTest {
                 version: 1
                 listeners: [{ address: 127.0.0.1:0 }]
                 services:
-                  sample: { targets: ['${file:secrets/upstream}'] }
+                  sample: { targets: ['${file:secrets/upstream}'], tls: none }
                 routes:
                   - id: ${file:secrets/id}
                     match: { path: "/${file:secrets/id}/x" }
@@ -65,7 +65,7 @@ class ConfigFileLoadingTest {
 
         ConfigException e = rejected(file);
 
-        assertThat(e.problem()).isEqualTo("the value of ${file:token} is not an http:// URL (expected http://host[:port])");
+        assertThat(e.problem()).isEqualTo("the value of ${file:token} is not an http:// or https:// URL (expected http://host[:port] or https://host[:port])");
         assertThat(e.getMessage()).doesNotContain("hunter2");
     }
 
@@ -118,7 +118,7 @@ class ConfigFileLoadingTest {
                 version: 1
                 listeners: [{ address: 127.0.0.1:0 }]
                 services:
-                  sample: { targets: %s }
+                  sample: { targets: %s, tls: none }
                 routes: []
                 """.formatted(targets);
     }

@@ -3,6 +3,7 @@ package io.zerogate.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.network.CidrSet;
+import io.zerogate.identity.SpiffeIdPattern;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -18,10 +19,10 @@ class ConfigLoaderTest {
     /** A valid document of six lines, to which each test appends its own lines from line 7 on. */
     private static final String HEAD = """
             version: 1
-            listeners:
-              - address: 127.0.0.1:0
+            listeners: [{ address: 127.0.0.1:0 }]
             services:
               sample:
+                tls: none
                 targets: [http://127.0.0.1:9000]
             """;
 
@@ -32,7 +33,7 @@ class ConfigLoaderTest {
         assertThat(config.source()).isEqualTo("gateway.yaml");
         assertThat(config.version()).isEqualTo(1);
         assertThat(config.listeners()).containsExactly(
-                new ListenerConfig("listener-0", new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0)));
+                new ListenerConfig("listener-0", new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), null));
         assertThat(config.admin()).isEqualTo(new AdminConfig(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 9901)));
         assertThat(config.trustedProxies().cidrs().isEmpty()).isTrue();
         assertThat(config.limits()).isEqualTo(new ServerLimits(8192, 16384, 100));
@@ -42,7 +43,7 @@ class ConfigLoaderTest {
         assertThat(config.services().get("sample")).isEqualTo(new ServiceConfig("sample",
                 List.of(new TargetAddress("http", "127.0.0.1", 9000)), ServiceConfig.Balance.ROUND_ROBIN,
                 Duration.ofSeconds(2), Duration.ofSeconds(30),
-                new ServiceConfig.PassiveHealth(2, Duration.ofSeconds(10)), null, 64));
+                new ServiceConfig.PassiveHealth(2, Duration.ofSeconds(10)), null, 64, new UpstreamTls.Plain(), List.of()));
         assertThat(config.routes()).isEmpty();
     }
 
@@ -59,6 +60,7 @@ class ConfigLoaderTest {
                   enabled: true
                   address: localhost:9902
                 trusted_proxies: [10.0.0.0/8, "2001:db8::/32", 192.168.1.1]
+                workloads: { trust_domains: [example.org] }
                 limits:
                   max_request_line: 4KiB
                   max_header_size: 32768
@@ -71,6 +73,8 @@ class ConfigLoaderTest {
                 services:
                   orders:
                     targets: [http://10.0.1.5:8080, "http://[fd00::1]/", http://Orders.Internal]
+                    tls: none
+                    callers: ["spiffe://example.org/checkout", "spiffe://example.org/ns/shop/**"]
                     balance: least_in_flight
                     connect_timeout: 1s
                     response_timeout: 45s
@@ -89,11 +93,12 @@ class ConfigLoaderTest {
                   - id: "wild:2"
                     match: { host: "*.example.com", path: / }
                     service: orders
+                    require: { client_certificate: true }
                 """);
 
         assertThat(config.listeners()).containsExactly(
-                new ListenerConfig("public", new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 8080)),
-                new ListenerConfig("internal_v6", new InetSocketAddress(InetAddress.getByName("::1"), 8081)));
+                new ListenerConfig("public", new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 8080), null),
+                new ListenerConfig("internal_v6", new InetSocketAddress(InetAddress.getByName("::1"), 8081), null));
         assertThat(config.admin().address()).isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 9902));
         assertThat(config.admin().address().isUnresolved()).isFalse();
         CidrSet proxies = config.trustedProxies().cidrs();
@@ -108,10 +113,13 @@ class ConfigLoaderTest {
                         new TargetAddress("http", "orders.internal", 80)),
                 ServiceConfig.Balance.LEAST_IN_FLIGHT, Duration.ofSeconds(1), Duration.ofSeconds(45),
                 new ServiceConfig.PassiveHealth(5, Duration.ofSeconds(30)),
-                new ServiceConfig.ActiveHealth("/healthz", Duration.ofSeconds(10), Duration.ofSeconds(2), 3, 4), 0));
+                new ServiceConfig.ActiveHealth("/healthz", Duration.ofSeconds(10), Duration.ofSeconds(2), 3, 4), 0,
+                new UpstreamTls.Plain(), List.of(SpiffeIdPattern.parse("spiffe://example.org/checkout"),
+                        SpiffeIdPattern.parse("spiffe://example.org/ns/shop/**"))));
+        assertThat(config.workloads().trustDomains()).containsExactly("example.org");
         assertThat(config.routes()).containsExactly(
-                new RouteConfig("read-order", "api.example.com", Set.of("GET", "HEAD"), "/orders/{orderId}", "orders", true, 31),
-                new RouteConfig("wild:2", "*.example.com", Set.of(), "/", "orders", false, 38));
+                new RouteConfig("read-order", "api.example.com", Set.of("GET", "HEAD"), "/orders/{orderId}", "orders", true, false, 34),
+                new RouteConfig("wild:2", "*.example.com", Set.of(), "/", "orders", false, true, 41));
     }
 
     @Test
@@ -142,7 +150,7 @@ class ConfigLoaderTest {
         ConfigException e = rejected(HEAD + "routes: []\nlisteners_v2: []\n");
 
         assertProblem(e, 8, "listeners_v2", "unknown key 'listeners_v2' (allowed: version, listeners, admin, trusted_proxies, "
-                + "limits, timeouts, services, routes)");
+                + "workloads, limits, timeouts, services, routes)");
     }
 
     @Test
@@ -152,7 +160,7 @@ class ConfigLoaderTest {
                 services: {}
                 """);
 
-        assertProblem(e, 8, "services", "duplicate key 'services' (first defined on line 4)");
+        assertProblem(e, 8, "services", "duplicate key 'services' (first defined on line 3)");
     }
 
     @Test
@@ -219,7 +227,7 @@ class ConfigLoaderTest {
     @Test
     void badTargets() {
         assertProblem(rejected(target("ftp://10.0.0.1")), 9, "services.web.targets[0]",
-                "'ftp://10.0.0.1' is not an http:// URL (expected http://host[:port])");
+                "'ftp://10.0.0.1' is not an http:// or https:// URL (expected http://host[:port] or https://host[:port])");
         assertProblem(rejected(target("http://10.0.0.1/api")), 9, "services.web.targets[0]", "has a path, query or fragment");
         assertProblem(rejected(target("http://10.0.0.1?x=1")), 9, "services.web.targets[0]", "has a path, query or fragment");
         assertProblem(rejected(target("http://user:pw@10.0.0.1")), 9, "services.web.targets[0]", "has user info");
@@ -231,14 +239,17 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void httpsTargetsAreNotSupportedYet() {
-        assertProblem(rejected(target("https://10.0.0.1")), 9, "services.web.targets[0]",
-                "only http:// targets are supported by this version");
+    void plainTextToAnUpstreamMustBeExplicit() {
+        assertProblem(rejected(target("http://10.0.0.1")), 8, "services.web.tls", "required key is missing");
+        assertProblem(rejected(HEAD + "  web:\n    targets: [https://10.0.0.1]\n    tls: none\nroutes: []\n"), 8,
+                "services.web.targets[0]", "an https:// target needs a tls mapping");
+        assertProblem(rejected(HEAD + "  web:\n    targets: [http://10.0.0.1]\n    tls: plain\nroutes: []\n"), 9,
+                "services.web.tls", "expected 'none' or a mapping");
     }
 
     @Test
     void unknownServiceListsTheKnownOnes() {
-        ConfigException e = rejected(HEAD.replace("services:\n", "services:\n  billing: { targets: [http://b] }\n") + """
+        ConfigException e = rejected(HEAD.replace("services:\n", "services:\n  billing: { targets: [http://b], tls: none }\n") + """
                 routes:
                   - id: hello
                     match: { path: /hello }
@@ -340,18 +351,18 @@ class ConfigLoaderTest {
                 .isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
         assertThat(parse(listener("0.0.0.0:80")).listeners().get(0).address().getAddress().isAnyLocalAddress()).isTrue();
         assertThat(parse(listener("'[::]:443'")).listeners().get(0).address().getAddress().isAnyLocalAddress()).isTrue();
-        assertProblem(rejected(listener("example.com:80")), 3, "listeners[0].address", "'example.com:80' is not a valid listen address");
-        assertProblem(rejected(listener("127.0.0.1:65536")), 3, "listeners[0].address", "is not a valid listen address");
-        assertProblem(rejected(listener("127.0.0.1")), 3, "listeners[0].address", "'127.0.0.1' has no port");
-        assertProblem(rejected(listener("::1:80")), 3, "listeners[0].address", "is not a valid listen address");
+        assertProblem(rejected(listener("example.com:80")), 2, "listeners[0].address", "'example.com:80' is not a valid listen address");
+        assertProblem(rejected(listener("127.0.0.1:65536")), 2, "listeners[0].address", "is not a valid listen address");
+        assertProblem(rejected(listener("127.0.0.1")), 2, "listeners[0].address", "'127.0.0.1' has no port");
+        assertProblem(rejected(listener("'::1:80'")), 2, "listeners[0].address", "is not a valid listen address");
     }
 
     @Test
     void listenerNamesAreUnique() {
-        ConfigException e = rejected(HEAD.replace("listeners:\n", "listeners:\n  - { name: listener-1, address: 127.0.0.1:0 }\n")
-                + "routes: []\n");
+        ConfigException e = rejected(HEAD.replace("listeners: [{ address: 127.0.0.1:0 }]",
+                "listeners: [{ name: listener-1, address: 127.0.0.1:0 }, { address: 127.0.0.1:0 }]") + "routes: []\n");
 
-        assertProblem(e, 4, "listeners[1]", "duplicate listener name 'listener-1' (also used by listeners[0])");
+        assertProblem(e, 2, "listeners[1]", "duplicate listener name 'listener-1' (also used by listeners[0])");
     }
 
     @Test
@@ -365,7 +376,7 @@ class ConfigLoaderTest {
 
     @Test
     void serviceChecks() {
-        assertProblem(rejected(HEAD.replace("  sample:", "  Sample:") + "routes: []\n"), 5, "services.Sample",
+        assertProblem(rejected(HEAD.replace("  sample:", "  Sample:") + "routes: []\n"), 4, "services.Sample",
                 "'Sample' is not a valid service name");
         assertProblem(rejected(HEAD.replace("[http://127.0.0.1:9000]", "[]") + "routes: []\n"), 6,
                 "services.sample.targets", "expected at least one target");
@@ -420,8 +431,8 @@ class ConfigLoaderTest {
         ConfigException integer = rejected(HEAD + "    max_idle_connections: ${env:PORT}\nroutes: []\n", env);
         ConfigException cidr = rejected(HEAD + "routes: []\ntrusted_proxies: ['${env:CIDR}']\n", env);
 
-        assertProblem(target, 6, "services.sample.targets[0]", "the value of ${env:SECRET} is not an http:// URL");
-        assertProblem(embedded, 3, "listeners[0].address", "the value of '127.0.0.1:${env:PORT}' is not a valid listen address");
+        assertProblem(target, 6, "services.sample.targets[0]", "the value of ${env:SECRET} is not an http:// or https:// URL");
+        assertProblem(embedded, 2, "listeners[0].address", "the value of '127.0.0.1:${env:PORT}' is not a valid listen address");
         assertProblem(integer, 7, "services.sample.max_idle_connections", "got the value of ${env:PORT}");
         assertProblem(cidr, 8, "trusted_proxies[0]", "the value of ${env:CIDR} is not an IPv4 or IPv6 address or CIDR block");
         for (ConfigException e : List.of(target, embedded, integer, cidr)) {

@@ -196,7 +196,7 @@ class ConfigWatcherTest {
                 version: 1
                 listeners: [{ address: 127.0.0.1:0 }]
                 services:
-                  sample: { targets: [http://127.0.0.1:9000] }
+                  sample: { targets: [http://127.0.0.1:9000], tls: none }
                 routes:
                   - id: %s
                     match: { path: / }

@@ -15,6 +15,7 @@ class ProxySmokeTest {
                      services:
                        s:
                          targets: [%s]
+                         tls: none
                      routes:
                        - id: r
                          match: { path: /hello }
