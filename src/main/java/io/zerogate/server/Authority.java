@@ -4,7 +4,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Validation of the Host header / absolute-form authority: a registered name, an IPv4 address or a
- * bracketed IPv6 address, with an optional port. Anything else (userinfo, spaces, a second host) is refused.
+ * bracketed IPv6 address, with an optional port. Anything else (userinfo, spaces, a second host, empty
+ * labels) is refused.
  */
 final class Authority {
 
@@ -59,6 +60,16 @@ final class Authority {
             }
         }
         String host = authority.substring(0, hostEnd);
+        if (host.charAt(0) != '[') {
+            // Empty labels are refused; the one trailing dot of a fully qualified name is dropped, as back ends
+            // that serve several names drop it, so that "api.example.com." selects the route the upstream will.
+            if (host.charAt(0) == '.' || host.contains("..")) {
+                return null;
+            }
+            if (host.endsWith(".")) {
+                host = host.substring(0, host.length() - 1);
+            }
+        }
         return host.toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -43,9 +43,14 @@ final class HopByHop {
         }
     }
 
-    /** True when the request asks for a protocol switch ({@code Connection: upgrade} with an Upgrade field). */
+    /**
+     * True when the request asks for a switch to WebSocket ({@code Connection: upgrade}, {@code Upgrade: websocket}).
+     * Other protocols are never switched to: after an {@code h2c} switch the upstream would read every
+     * further request on the connection directly, none of them checked by the gateway.
+     */
     static boolean isUpgradeRequest(HttpHeaders headers) {
-        if (!headers.contains(HttpHeaderNames.UPGRADE)) {
+        List<String> upgrade = headers.getAll(HttpHeaderNames.UPGRADE);
+        if (upgrade.size() != 1 || !upgrade.get(0).strip().equalsIgnoreCase("websocket")) {
             return false;
         }
         for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -77,6 +78,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** A malformed request that arrived behind the current one; answered when the current one is. */
     private Decision.@Nullable Deny pendingRefusal;
     private @Nullable ScheduledFuture<?> headTimer;
+    /** The upstream's response to the current request has begun on the client connection. */
+    private boolean responseHeadWritten;
+    /** The current request is HTTP/1.0: a connection that stays open must say so. */
+    private boolean http10;
 
     ProxyHandler(ServerContext server, String listener, String scheme, StrictRequestDecoder decoder,
                  GatewayResponseEncoder encoder) {
@@ -226,6 +231,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 }
             } else {
                 HttpContent content = (HttpContent) o;
+                if (content.decoderResult().isFailure()) {
+                    inbound.poll();
+                    Throwable cause = content.decoderResult().cause();
+                    content.release();
+                    refuseMalformedBody(cause);
+                    continue;
+                }
                 ProxiedRequest r = current;
                 if (r == null || discardingBody) {
                     inbound.poll();
@@ -239,9 +251,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 inbound.poll();
-                r.forwardBody(content);
+                r.forwardBody(withoutTrailers(content));
             }
         }
+    }
+
+    /**
+     * Request trailers are not forwarded: the gateway vouches for the head it sends, and a back end that
+     * merges trailer fields into the head would otherwise take client-chosen forwarding or identity fields.
+     */
+    private static HttpContent withoutTrailers(HttpContent content) {
+        if (content instanceof LastHttpContent last && !last.trailingHeaders().isEmpty()) {
+            // The new message takes over the buffer; the old one is dropped without a release.
+            return new DefaultLastHttpContent(last.content());
+        }
+        return content;
     }
 
     /** Issues a read when the state wants more input and nothing queued is waiting. */
@@ -262,12 +286,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void begin(HttpRequest request) {
         cancelHeadTimer();
+        responseHeadWritten = false;
+        http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         long start = server.nanoClock.getAsLong();
         if (request.decoderResult().isFailure()) {
             refuseUnparsed(decoderFailure(request.decoderResult().cause()));
             return;
         }
         HttpHeaders headers = request.headers();
+        int maxHeaderCount = server.state.get().config().config().limits().maxHeaderCount();
+        if (headers.size() > maxHeaderCount) {
+            refuseUnparsed(Decision.deny(ReasonCode.HEADERS_TOO_LARGE, headers.size() + " header fields (limit " + maxHeaderCount + ")"));
+            return;
+        }
         boolean bodyFollows = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         HttpVersion version = request.protocolVersion();
         if (version.majorVersion() != 1 || version.minorVersion() > 1) {
@@ -278,6 +309,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!te.isEmpty() && (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked"))) {
             refuseUnparsed(Decision.deny(ReasonCode.AMBIGUOUS_FRAMING, "Transfer-Encoding other than exactly chunked"));
             return;
+        }
+        if (!te.isEmpty()) {
+            // Forwarded in the one spelling every back end reads as chunked ("Chunked" is not, to some).
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         String method = request.method().name();
         if (request.method() == HttpMethod.CONNECT) {
@@ -322,11 +357,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         String expect = headers.get(HttpHeaderNames.EXPECT);
         boolean expectContinue = false;
         if (expect != null) {
-            if (!expect.equalsIgnoreCase(EXPECT_CONTINUE) || version.minorVersion() == 0) {
+            if (!expect.equalsIgnoreCase(EXPECT_CONTINUE)) {
                 refuse(Decision.deny(ReasonCode.EXPECTATION_FAILED, "unsupported expectation"), request, start, null, bodyFollows);
                 return;
             }
-            expectContinue = true;
+            // An HTTP/1.0 client knows no interim responses: its 100-continue is ignored (RFC 9110 section 10.1.1).
+            expectContinue = version.minorVersion() == 1;
         }
         RuntimeSnapshot state = server.state.get();
         Router.Result<CompiledRoute> routed = state.config().router().route(host, method, ok.path());
@@ -393,10 +429,35 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The current request's body broke off in a way that loses the framing (a bad chunk size or delimiter).
+     * Its upstream connection is cut, so the upstream never sees that body end and never reads what follows
+     * as a request; the client gets 400 unless a response to it has already begun.
+     */
+    private void refuseMalformedBody(Throwable cause) {
+        Decision.Deny deny = Decision.deny(ReasonCode.AMBIGUOUS_FRAMING,
+                "request body: " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        ProxiedRequest r = current;
+        if (r != null) {
+            current = null;
+            r.clientGone();
+            if (responseHeadWritten) {
+                closeAfterResponse = true;
+                ctx().close();
+                return;
+            }
+        } else if (closeAfterResponse) {
+            // The answer already written ends the connection.
+            return;
+        }
+        refuseUnparsed(deny);
+    }
+
     /** Answers bytes that could not be read as a request; the framing is lost, so the connection closes. */
     private void refuseUnparsed(Decision.Deny deny) {
         if (current != null) {
-            closeAfterResponse = true;
+            // Answered, and the connection closed, once the current response is complete. That response must
+            // not close the connection itself, or this answer would never be written.
             if (pendingRefusal == null) {
                 pendingRefusal = deny;
             }
@@ -424,6 +485,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         if (close) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         encoder.answeringHead(head);
         ChannelFuture f = ctx().writeAndFlush(response);
@@ -439,6 +502,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     void prepareResponseHead(boolean head) {
+        responseHeadWritten = true;
         encoder.answeringHead(head);
     }
 
@@ -529,6 +593,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return Decision.deny(ReasonCode.HEADERS_TOO_LARGE, "header section too large");
         }
         String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+        // Netty's header validation quotes the offending name, which the client chose: classify it before
+        // looking for framing words that name could contain.
+        if (message.startsWith("a header name") || message.startsWith("a header value") || message.startsWith("empty headers")) {
+            return Decision.deny(ReasonCode.INVALID_HEADER, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        }
         if (message.contains("content-length") || message.contains("transfer-encoding") || message.contains("transfer coding")
                 || message.contains("chunk")) {
             return Decision.deny(ReasonCode.AMBIGUOUS_FRAMING, cause.getClass().getSimpleName() + ": " + cause.getMessage());
