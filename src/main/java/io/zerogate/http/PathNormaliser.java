@@ -32,7 +32,7 @@ public final class PathNormaliser {
         DOT_SEGMENT_ABOVE_ROOT("'..' segment climbs above the root"),
         BACKSLASH("path contains '\\'"),
         INVALID_CHARACTER("request target contains a character that is not allowed in a URI"),
-        DOT_SEGMENT_WITH_PARAMETERS("'.' or '..' segment carries ';' parameters"),
+        PATH_PARAMETERS("';' path parameters are not accepted (back ends disagree on what they mean)"),
         FRAGMENT("request target contains a fragment ('#')");
 
         private final String message;
@@ -108,12 +108,11 @@ public final class PathNormaliser {
                 outSegment = out.length();
                 out.append('/');
             }
-            // The part of the segment before any ';' parameters, as decoded: how long it is, whether it
-            // is all dots, and whether any of those dots was percent-encoded.
+            // The segment as decoded: how long it is, whether it is all dots, and whether any of those dots
+            // was percent-encoded.
             int coreLength = 0;
             boolean coreAllDots = true;
             boolean coreEncodedDot = false;
-            boolean inParameters = false;
             char c = 0;
             while (i < length && (c = s.charAt(i)) != '/' && c != '?' && c != '#') {
                 int decoded;
@@ -161,18 +160,17 @@ public final class PathNormaliser {
                     decoded = c;
                     i++;
                 }
-                if (!inParameters) {
-                    // An encoded ';' counts too: some back ends decode before they strip parameters.
-                    if (decoded == ';') {
-                        inParameters = true;
-                    } else {
-                        coreLength++;
-                        if (decoded == '.') {
-                            coreEncodedDot |= encoded;
-                        } else {
-                            coreAllDots = false;
-                        }
-                    }
+                // Servlet containers and frameworks strip ';' parameters before they route (Tomcat's '..;/',
+                // '/admin;x' reaching '/admin'), while the gateway would route the whole segment: refuse them.
+                // An encoded ';' counts too: some back ends decode before they strip parameters.
+                if (decoded == ';') {
+                    return reject(Reason.PATH_PARAMETERS);
+                }
+                coreLength++;
+                if (decoded == '.') {
+                    coreEncodedDot |= encoded;
+                } else {
+                    coreAllDots = false;
                 }
             }
             boolean last = i >= length || c == '?' || c == '#';
@@ -180,9 +178,6 @@ public final class PathNormaliser {
             if (dotSegment) {
                 if (coreEncodedDot) {
                     return reject(Reason.ENCODED_DOT_SEGMENT);
-                }
-                if (inParameters) {
-                    return reject(Reason.DOT_SEGMENT_WITH_PARAMETERS);
                 }
             }
             if (i == start && last && out == null) {

@@ -33,6 +33,7 @@ class DesyncTest {
                 services:
                   app:
                     targets: [%s]
+                    tls: none
                 routes:
                   - id: public
                     match: { path: "/public/{x}" }

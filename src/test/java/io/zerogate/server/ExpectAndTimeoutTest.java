@@ -34,6 +34,7 @@ class ExpectAndTimeoutTest {
                 services:
                   app:
                     targets: [%s]
+                    tls: none
                 routes:
                   - id: upload
                     match: { path: /upload }

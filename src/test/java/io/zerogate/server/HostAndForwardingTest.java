@@ -37,8 +37,10 @@ class HostAndForwardingTest {
             services:
               app:
                 targets: [%s]
+                tls: none
               api:
                 targets: [%s]
+                tls: none
             routes:
               - id: api-who
                 match: { host: api.example.com, path: /who }

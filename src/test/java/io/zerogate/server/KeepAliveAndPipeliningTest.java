@@ -24,6 +24,7 @@ class KeepAliveAndPipeliningTest {
                 services:
                   app:
                     targets: [%s]
+                    tls: none
                 routes:
                   - id: items
                     match: { path: "/items/{id}" }

@@ -43,6 +43,7 @@ class MethodAndRoutingTest {
                 services:
                   app:
                     targets: [%s]
+                    tls: none
                 routes:
                   - id: items
                     match: { methods: [GET, HEAD], path: "/items/{id}" }

@@ -29,6 +29,7 @@ class NormalisationThroughProxyTest {
                 services:
                   app:
                     targets: [%s]
+                    tls: none
                 routes:
                   - id: open
                     match: { path: "/{rest...}" }
@@ -82,8 +83,6 @@ class NormalisationThroughProxyTest {
             "/a%3fb /a%3Fb",
             "/a%2cb /a%2Cb",
             "/caf%C3%A9 /caf%C3%A9",
-            "/a;p=1/b /a;p=1/b",
-            "/a/b;x=.. /a/b;x=..",
     })
     void upstreamReceivesTheNormalisedPath(String sent, String forwarded) throws Exception {
         RawResponse r = get(sent);
@@ -110,7 +109,7 @@ class NormalisationThroughProxyTest {
     @ParameterizedTest
     @ValueSource(strings = {
             "/a%2fb", "/a%2Fb", "/a%5cb", "/a%5Cb", "/%2e%2e/x", "/%2E./x", "/.%2e/x", "/a/%2e/b", "/a%00b",
-            "/..;/admin", "/public/..;/admin", "/a/..;x=1/b", "/.;/admin", "/..%3b/admin", "/a/../../b", "/..",
+            "/..;/admin", "/public/..;/admin", "/public/admin;x", "/a;p=1/b", "/a/..;x=1/b", "/.;/admin", "/..%3b/admin", "/a/../../b", "/..",
             "/a\\b", "/a\\..\\admin", "/a%zzb", "/a%2", "/a%", "/a#frag", "/a?b#frag", "/a b", "/a\"b", "/a<b>",
             "/a{b}", "/a|b", "/a^b", "/a`b", "/caf\u00e9", "/caf\u00c3\u00a9", "/\u00ff", "/x?q=\u00e9", "/x?q=%zz",
     })

@@ -30,6 +30,7 @@ class SmugglingTest {
                 services:
                   app:
                     targets: [%s]
+                    tls: none
                 routes:
                   - id: root
                     match: { path: / }
@@ -310,6 +311,7 @@ class SmugglingTest {
                      services:
                        app:
                          targets: [%s]
+                         tls: none
                      routes:
                        - id: all
                          match: { path: "/{rest...}" }
