@@ -144,6 +144,29 @@ class KeepAliveUpstreamTest {
     }
 
     @Test
+    void http10ClientGetsAChunkedUpstreamBodyDelimitedByTheClose() throws Exception {
+        try (TestUpstream up = TestUpstream.start((socket, u) -> {
+                 InputStream in = socket.getInputStream();
+                 String head;
+                 while ((head = u.readHead(in)) != null) {
+                     Wire.write(socket.getOutputStream(), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+                 }
+             });
+             // One event loop: pools are per loop, and the two client connections must share one.
+             RunningGateway gw = RunningGateway.start(config(up, ""), 1)) {
+            String res = gw.exchange("GET /r HTTP/1.0\r\n\r\n");
+            assertThat(res).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nhello world");
+            assertThat(Wire.header(res, "transfer-encoding")).isNull();
+            assertThat(Wire.header(res, "connection")).isEqualToIgnoringCase("close");
+            assertThat(Wire.header(up.nextHead(), "host")).isEqualTo("127.0.0.1:" + up.port());
+            // The upstream connection finished cleanly and is kept for the next request.
+            assertThat(gw.exchange("GET /r HTTP/1.0\r\n\r\n")).endsWith("hello world");
+            assertThat(up.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void connectionCloseFromTheUpstreamIsHonouredEvenIfTheUpstreamKeepsTheSocketOpen() throws Exception {
         AtomicInteger sawEnd = new AtomicInteger();
         CountDownLatch ended = new CountDownLatch(2);

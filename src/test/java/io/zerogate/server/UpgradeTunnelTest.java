@@ -144,4 +144,30 @@ class UpgradeTunnelTest {
             Await.until("no request in flight", Duration.ofSeconds(5), () -> gw.gateway().inFlight() == 0);
         }
     }
+
+    @Test
+    void declinedUpgradeIsAnOrdinaryResponseAndTheConnectionStaysHttp() throws Exception {
+        try (TestUpstream up = TestUpstream.start((socket, u) -> {
+                 InputStream in = socket.getInputStream();
+                 String head;
+                 while ((head = u.readHead(in)) != null) {
+                     String body = head.toLowerCase(java.util.Locale.ROOT).contains("upgrade: websocket") ? "no" : "plain";
+                     Wire.write(socket.getOutputStream(), "HTTP/1.1 426 Upgrade Required\r\nContent-Length: " + body.length()
+                             + "\r\n\r\n" + body);
+                 }
+             });
+             RunningGateway gw = RunningGateway.start(route(up)); Socket client = gw.connect()) {
+            InputStream in = client.getInputStream();
+            Wire.write(client.getOutputStream(), UPGRADE_REQUEST);
+            String head = Wire.readHead(in);
+            assertThat(Wire.status(head)).isEqualTo(426);
+            assertThat(Wire.readBodyText(head, in)).isEqualTo("no");
+
+            Wire.write(client.getOutputStream(), "GET /ws HTTP/1.1\r\nHost: example.com\r\n\r\n");
+            String next = Wire.readHead(in);
+            assertThat(Wire.status(next)).isEqualTo(426);
+            assertThat(Wire.readBodyText(next, in)).isEqualTo("plain");
+            assertThat(up.connections()).isEqualTo(1);
+        }
+    }
 }
