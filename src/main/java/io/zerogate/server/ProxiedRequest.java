@@ -537,7 +537,13 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         if (phase == Phase.TUNNEL || (phase == Phase.FORWARDING && responseStarted)) {
             client.ctx().close();
         } else if (phase == Phase.FORWARDING && !requestComplete) {
-            fail(Decision.deny(ReasonCode.REQUEST_TIMEOUT, "request body stalled"));
+            UpstreamConnection c = connection;
+            if (c != null && !c.channel().isWritable()) {
+                // The client was not idle: the gateway stopped reading it because the upstream takes no more body.
+                fail(Decision.deny(ReasonCode.UPSTREAM_TIMEOUT, "upstream " + c.target() + " stopped reading the request body"));
+            } else {
+                fail(Decision.deny(ReasonCode.REQUEST_TIMEOUT, "request body stalled"));
+            }
         }
         // Deciding, connecting, or waiting for the response head: those have their own timeouts.
     }

@@ -275,6 +275,56 @@ class UpstreamFailureTest {
     }
 
     @Test
+    void clientThatStopsSendingItsBodyIs408AfterTheIdleTimeout() throws Exception {
+        CountDownLatch upstreamSawEnd = new CountDownLatch(1);
+        try (TestUpstream up = TestUpstream.start((socket, u) -> {
+                 InputStream in = socket.getInputStream();
+                 u.readHead(in);
+                 in.readNBytes(3);
+                 if (in.read() < 0) {
+                     upstreamSawEnd.countDown();
+                 }
+             });
+             RunningGateway gw = RunningGateway.start(service(up.target(), "") + "timeouts: { idle: 500ms }\n");
+             Socket client = gw.connect()) {
+            Wire.write(client.getOutputStream(), "PUT /r HTTP/1.1\r\nHost: example.com\r\nContent-Length: 10\r\n\r\nabc");
+            String res = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(RunningGateway.status(res)).isEqualTo(408);
+            assertThat(Wire.problemCode(res)).isEqualTo("request_timeout");
+            assertThat(upstreamSawEnd.await(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void upstreamThatStopsReadingTheBodyIsNotBlamedOnTheClient() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TestUpstream up = TestUpstream.start((socket, u) -> {
+                 InputStream in = socket.getInputStream();
+                 u.readHead(in);
+                 release.await(30, TimeUnit.SECONDS);
+             });
+             RunningGateway gw = RunningGateway.start(service(up.target(), "") + "timeouts: { idle: 500ms }\n");
+             Socket client = gw.connect()) {
+            long body = 64L << 20;
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    java.io.OutputStream out = client.getOutputStream();
+                    Wire.write(out, "PUT /r HTTP/1.1\r\nHost: example.com\r\nContent-Length: " + body + "\r\n\r\n");
+                    Wire.writeGenerated(out, body, false, null);
+                } catch (java.io.IOException expected) {
+                    // the gateway gives up on the request while the client is still sending
+                }
+            });
+            String head = Wire.readHead(client.getInputStream());
+            assertThat(Wire.status(head)).isEqualTo(504);
+            assertThat(Wire.problemCode(Wire.readBodyText(head, client.getInputStream()))).isEqualTo("upstream_timeout");
+            release.countDown();
+            client.close();
+            writer.join(5_000);
+        }
+    }
+
+    @Test
     void slowUpstreamDoesNotStallAnotherRouteOnTheSameEventLoop() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch slowHasRequest = new CountDownLatch(1);
