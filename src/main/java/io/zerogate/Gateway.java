@@ -105,11 +105,11 @@ public final class Gateway implements AutoCloseable {
         }
         current.set(next);
         metrics.watch(next.upstreams());
-        HealthChecker old = health;
+        // The old checker stops first so that none of its probes lands after the new one has taken over.
+        health.close();
         HealthChecker fresh = new HealthChecker(server.group().next(), server.upstreamBootstrap());
         fresh.start(next.upstreams());
         health = fresh;
-        old.close();
         log.info("configuration reloaded from {}: {} routes, {} services", next.config().config().source(),
                 next.config().config().routes().size(), next.config().config().services().size());
     }

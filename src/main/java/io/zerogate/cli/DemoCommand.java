@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,29 +50,43 @@ final class DemoCommand implements Callable<Integer> {
         try (SampleApi api = SampleApi.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Path dir = Files.createTempDirectory("zerogate-demo-");
             Path file = dir.resolve("gateway.yaml");
-            Files.writeString(file, config(usable(port), usable(adminPort), api.address().getPort()));
-            Gateway gateway;
             try {
-                gateway = Gateway.start(ConfigLoader.load(file), file, 0);
-            } catch (ConfigException e) {
-                System.err.println(e.getMessage());
-                return 1;
-            }
-            try {
-                int gw = gateway.listeners().get("public").getPort();
-                int admin = gateway.adminAddress().getPort();
-                List<Example> examples = examples(gw, admin);
-                if (check) {
-                    return runChecks(examples, gw, admin);
-                }
-                printIntro(file, api.address().getPort(), gw, admin, examples);
-                CountDownLatch stop = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "zerogate-demo-stop"));
-                stop.await();
-                return 0;
+                Files.writeString(file, config(usable(port), usable(adminPort), api.address().getPort()));
+                return serve(api, file);
             } finally {
-                gateway.shutdown(Duration.ofSeconds(2));
+                // The configuration was generated for this run only; every --check run would otherwise leave one.
+                Files.deleteIfExists(file);
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (DirectoryNotEmptyException editorFiles) {
+                    // Whatever an editor left beside the file is the user's to remove.
+                }
             }
+        }
+    }
+
+    private int serve(SampleApi api, Path file) throws IOException, InterruptedException {
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(ConfigLoader.load(file), file, 0);
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return 1;
+        }
+        try {
+            int gw = gateway.listeners().get("public").getPort();
+            int admin = gateway.adminAddress().getPort();
+            List<Example> examples = examples(gw, admin);
+            if (check) {
+                return runChecks(examples, gw, admin);
+            }
+            printIntro(file, api.address().getPort(), gw, admin, examples);
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "zerogate-demo-stop"));
+            stop.await();
+            return 0;
+        } finally {
+            gateway.shutdown(Duration.ofSeconds(2));
         }
     }
 

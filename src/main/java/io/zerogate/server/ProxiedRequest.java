@@ -270,6 +270,12 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         if (phase != Phase.FORWARDING) {
             return;
         }
+        if (response.decoderResult().isFailure()) {
+            // Not HTTP, a head too large, a bad Content-Length: what the codec salvaged must not reach the client.
+            fail(Decision.deny(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "unparseable response from " + connectionTarget()
+                    + ": " + response.decoderResult().cause()));
+            return;
+        }
         HttpResponseStatus st = response.status();
         if (st.codeClass() == HttpStatusClass.INFORMATIONAL) {
             if (st.code() == 101 && upgrade) {
@@ -318,6 +324,12 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     public void onResponseContent(HttpContent content) {
         if (phase != Phase.FORWARDING || !responseStarted) {
             content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            // The codec marks a malformed chunk as the last content; relaying it would end a truncated body cleanly.
+            content.release();
+            breakOff();
             return;
         }
         if (content instanceof LastHttpContent) {
@@ -406,11 +418,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             }
             case FORWARDING -> {
                 if (responseStarted) {
-                    // Mid-response: the client cannot be told cleanly, so its connection ends too.
-                    phase = Phase.DONE;
-                    record(status, ReasonCode.UPSTREAM_PROTOCOL_ERROR, false);
-                    client.requestFinishedAndClosing();
-                    client.ctx().close();
+                    breakOff();
                 } else if (reusedConnection && idempotent && !bodyForwarded && attempts < MAX_ATTEMPTS) {
                     // A pooled connection the upstream had already closed: safe to send again.
                     cancelResponseTimer();
@@ -425,6 +433,23 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             }
             default -> { }
         }
+    }
+
+    /**
+     * The response broke off after its head went out: the client cannot be told cleanly, so its connection
+     * ends too, after what was already relayed, and without the end of the body.
+     */
+    private void breakOff() {
+        phase = Phase.DONE;
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.discard();
+        }
+        record(status, ReasonCode.UPSTREAM_PROTOCOL_ERROR, false);
+        client.requestFinishedAndClosing();
+        client.ctx().flush();
+        client.ctx().close();
     }
 
     /** Set when a resent request still owes the upstream its (empty) last content. */
@@ -514,7 +539,13 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         if (phase == Phase.TUNNEL || (phase == Phase.FORWARDING && responseStarted)) {
             client.ctx().close();
         } else if (phase == Phase.FORWARDING && !requestComplete) {
-            fail(Decision.deny(ReasonCode.REQUEST_TIMEOUT, "request body stalled"));
+            UpstreamConnection c = connection;
+            if (c != null && !c.channel().isWritable()) {
+                // The client was not idle: the gateway stopped reading it because the upstream takes no more body.
+                fail(Decision.deny(ReasonCode.UPSTREAM_TIMEOUT, "upstream " + c.target() + " stopped reading the request body"));
+            } else {
+                fail(Decision.deny(ReasonCode.REQUEST_TIMEOUT, "request body stalled"));
+            }
         }
         // Deciding, connecting, or waiting for the response head: those have their own timeouts.
     }

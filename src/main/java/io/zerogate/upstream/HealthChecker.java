@@ -20,8 +20,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.zerogate.config.ServiceConfig;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,14 +53,24 @@ public final class HealthChecker implements AutoCloseable {
 
     /** Starts probing every target of every service that has active health checks configured. */
     public void start(Upstreams upstreams) {
+        Set<UpstreamTarget> probed = new HashSet<>();
         for (UpstreamService service : upstreams.services()) {
             ServiceConfig.ActiveHealth active = service.config().activeHealth();
             if (active == null) {
                 continue;
             }
             for (UpstreamTarget target : service.targets()) {
+                probed.add(target);
                 long period = active.interval().toNanos();
                 schedules.add(loop.scheduleAtFixedRate(() -> probe(target, active), 0, period, TimeUnit.NANOSECONDS));
+            }
+        }
+        // Target state outlives a reload; a target whose probes the reload removed would otherwise stay out
+        // of rotation on its last verdict, with no probe left to bring it back.
+        for (UpstreamTarget target : upstreams.targets()) {
+            if (!probed.contains(target) && !target.isProbeHealthy()) {
+                target.setProbeHealthy(true);
+                log.info("upstream target {} is no longer probed; back in rotation", target);
             }
         }
     }
@@ -128,6 +140,10 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private void record(UpstreamTarget target, ServiceConfig.ActiveHealth policy, boolean ok) {
+        if (closed.get()) {
+            // A probe that outlived its checker must not overrule the checker of the new configuration.
+            return;
+        }
         int[] streak = streaks.computeIfAbsent(target, t -> new int[2]);
         if (ok) {
             streak[1] = 0;

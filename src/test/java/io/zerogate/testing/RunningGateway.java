@@ -112,6 +112,21 @@ public final class RunningGateway implements AutoCloseable {
         return Integer.parseInt(response.substring(9, 12));
     }
 
+    /**
+     * Waits until the {@code public} listener has counted at least {@code expected} outcomes with these labels,
+     * then checks it counted exactly that many. Outcomes are recorded just after the response is written, so
+     * a client can be a moment ahead of the count.
+     */
+    public void awaitRequestCount(String route, int status, String decision, int expected) throws InterruptedException {
+        Await.until(expected + " requests to " + route + " with " + status + " " + decision, java.time.Duration.ofSeconds(5),
+                () -> gateway.metrics().requestCount("public", route, status, decision) >= expected);
+        double counted = gateway.metrics().requestCount("public", route, status, decision);
+        if (counted != expected) {
+            throw new AssertionError("expected " + expected + " requests to " + route + " with " + status + " " + decision
+                    + " but counted " + counted);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         gateway.shutdown(java.time.Duration.ofSeconds(1));

@@ -174,6 +174,8 @@ public final class TestUpstream implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                // Handlers write a head and a body separately; Nagle would hold the body for a delayed ACK.
+                s.setTcpNoDelay(true);
                 connections.incrementAndGet();
                 synchronized (open) {
                     open.add(s);
