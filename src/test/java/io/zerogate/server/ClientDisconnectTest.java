@@ -3,7 +3,6 @@ package io.zerogate.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -27,7 +26,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A client that goes away mid-exchange: the gateway closes the upstream connection (the upstream sees the
  * end promptly instead of finishing a body nobody will read) and stops counting the request as in flight.
  */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class ClientDisconnectTest {
 

@@ -3,7 +3,6 @@ package io.zerogate.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.DeadTargets;
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code Expect: 100-continue}: the client is invited to send its body only once an upstream is connected. */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class ExpectContinueTest {
 
@@ -24,7 +22,7 @@ class ExpectContinueTest {
     private static String config(String target) {
         return """
                 services:
-                  s: { targets: [%s] }
+                  s: { targets: [%s], tls: none }
                 routes:
                   - { id: r, match: { path: /r }, service: s, public: true }
                 """.formatted(target);

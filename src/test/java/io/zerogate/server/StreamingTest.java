@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
 import io.zerogate.testing.MemoryWatch;
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * that buffered a body would fail with OutOfMemoryError), checking every byte arrives and that neither the
  * heap nor Netty's buffer pool grows with the size of the body.
  */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class StreamingTest {
 
@@ -190,6 +188,7 @@ class StreamingTest {
                 services:
                   s:
                     targets: [%s]
+                    tls: none
                 routes:
                   - id: r
                     match: { path: /bulk }

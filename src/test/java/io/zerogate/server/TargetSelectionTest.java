@@ -3,7 +3,6 @@ package io.zerogate.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Which target serves a request: rotation, load, and active health probes, observed from real upstreams. */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class TargetSelectionTest {
 
@@ -56,6 +54,7 @@ class TargetSelectionTest {
                 services:
                   s:
                     targets: [%s, %s]
+                    tls: none
                 %s
                 routes:
                   - id: r

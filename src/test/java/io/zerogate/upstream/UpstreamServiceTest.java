@@ -29,7 +29,7 @@ class UpstreamServiceTest {
             addresses.add(t.address());
         }
         ServiceConfig config = new ServiceConfig("s", addresses, balance, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                ONE_FAILURE, null, 8);
+                ONE_FAILURE, null, 8, new io.zerogate.config.UpstreamTls.Plain(), List.of());
         return new UpstreamService(config, List.of(targets));
     }
 
