@@ -22,6 +22,10 @@ final class ForwardedHeaders {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
+    /** Headers some frameworks route by instead of the request line: never passed on. */
+    private static final AsciiString X_ORIGINAL_URL = AsciiString.cached("x-original-url");
+    private static final AsciiString X_REWRITE_URL = AsciiString.cached("x-rewrite-url");
 
     private ForwardedHeaders() {}
 
@@ -104,7 +108,12 @@ final class ForwardedHeaders {
     }
 
     /** Writes the forwarding headers the upstream receives. */
-    static void apply(HttpHeaders headers, InetSocketAddress peer, boolean peerTrusted, String scheme, @Nullable String host) {
+    static void apply(HttpHeaders headers, InetSocketAddress peer, boolean peerTrusted, InetAddress client, String scheme,
+                      @Nullable String host) {
+        // The upstream must route by the path the gateway checked, and learn the client only from the gateway.
+        headers.remove(X_ORIGINAL_URL);
+        headers.remove(X_REWRITE_URL);
+        headers.set(X_REAL_IP, NetUtil.toAddressString(client));
         String peerIp = NetUtil.toAddressString(peer.getAddress());
         String prior = peerTrusted ? joined(headers, X_FORWARDED_FOR) : null;
         headers.set(X_FORWARDED_FOR, prior == null ? peerIp : prior + ", " + peerIp);

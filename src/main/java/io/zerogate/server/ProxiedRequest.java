@@ -107,7 +107,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
         h.remove(HttpHeaderNames.EXPECT);
-        ForwardedHeaders.apply(h, peer, peerTrusted, exchange.request().scheme(), hostHeader);
+        ForwardedHeaders.apply(h, peer, peerTrusted, exchange.client().effective(), exchange.request().scheme(), hostHeader);
         h.set(X_REQUEST_ID, exchange.requestId());
         if (hostHeader == null) {
             h.set(HttpHeaderNames.HOST, serviceConfig.targets().get(0).authority());
@@ -516,6 +516,31 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
 
     private boolean expectsBody() {
         return HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+    }
+
+    /**
+     * The client's body lost its framing (a bad chunk size or delimiter). The upstream connection is cut, so
+     * the upstream never sees that body end nor reads what follows as a request. The client gets the problem
+     * response unless the upstream's response has begun, in which case its connection just ends.
+     */
+    void bodyMalformed(Decision.Deny deny) {
+        if (phase == Phase.DONE) {
+            return;
+        }
+        if (!responseStarted) {
+            // The body never completed, so the answer closes the connection.
+            fail(deny);
+            return;
+        }
+        phase = Phase.DONE;
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.discard();
+        }
+        record(status, deny.reason(), false);
+        client.requestFinishedAndClosing();
+        client.ctx().close();
     }
 
     /** The client connection closed. */

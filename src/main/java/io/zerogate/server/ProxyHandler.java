@@ -78,8 +78,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** A malformed request that arrived behind the current one; answered when the current one is. */
     private Decision.@Nullable Deny pendingRefusal;
     private @Nullable ScheduledFuture<?> headTimer;
-    /** The upstream's response to the current request has begun on the client connection. */
-    private boolean responseHeadWritten;
     /** The current request is HTTP/1.0: a connection that stays open must say so. */
     private boolean http10;
 
@@ -286,7 +284,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void begin(HttpRequest request) {
         cancelHeadTimer();
-        responseHeadWritten = false;
         http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         long start = server.nanoClock.getAsLong();
         if (request.decoderResult().isFailure()) {
@@ -439,14 +436,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 "request body: " + cause.getClass().getSimpleName() + ": " + cause.getMessage());
         ProxiedRequest r = current;
         if (r != null) {
-            current = null;
-            r.clientGone();
-            if (responseHeadWritten) {
-                closeAfterResponse = true;
-                ctx().close();
-                return;
-            }
-        } else if (closeAfterResponse) {
+            r.bodyMalformed(deny);
+            return;
+        }
+        if (closeAfterResponse) {
             // The answer already written ends the connection.
             return;
         }
@@ -502,7 +495,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     void prepareResponseHead(boolean head) {
-        responseHeadWritten = true;
         encoder.answeringHead(head);
     }
 

@@ -214,7 +214,8 @@ class HostAndForwardingTest {
 
     private static final String PLANTED = "X-Forwarded-For: 1.2.3.4\r\nX-Forwarded-For: 5.6.7.8, 9.9.9.9\r\n"
             + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\n"
-            + "Forwarded: for=1.2.3.4;proto=https;host=evil.example\r\nForwarded: for=\"[2001:db8::1]\"\r\n";
+            + "Forwarded: for=1.2.3.4;proto=https;host=evil.example\r\nForwarded: for=\"[2001:db8::1]\"\r\n"
+            + "X-Real-IP: 6.6.6.6\r\nX-Original-URL: /admin\r\nX-Rewrite-URL: /admin\r\n";
 
     @Test
     void fromAnUntrustedPeerForwardingHeadersAreReplaced() throws Exception {
@@ -225,6 +226,9 @@ class HostAndForwardingTest {
         assertThat(headerValues(head, "x-forwarded-proto")).containsExactly("http");
         assertThat(headerValues(head, "x-forwarded-host")).containsExactly("a.example");
         assertThat(headerValues(head, "forwarded")).containsExactly("for=127.0.0.1;proto=http;host=\"a.example\"");
+        assertThat(headerValues(head, "x-real-ip")).containsExactly("127.0.0.1");
+        assertThat(headerValues(head, "x-original-url")).isEmpty();
+        assertThat(headerValues(head, "x-rewrite-url")).isEmpty();
     }
 
     @Test
@@ -244,6 +248,9 @@ class HostAndForwardingTest {
         assertThat(headerValues(head, "x-forwarded-host")).containsExactly("evil.example");
         assertThat(headerValues(head, "forwarded")).containsExactly(
                 "for=1.2.3.4;proto=https;host=evil.example, for=\"[2001:db8::1]\", for=127.0.0.1;proto=http;host=\"a.example\"");
+        // Only the direct peer is a trusted proxy: the client is the right-most address it forwarded.
+        assertThat(headerValues(head, "x-real-ip")).containsExactly("9.9.9.9");
+        assertThat(headerValues(head, "x-original-url")).isEmpty();
     }
 
     @Test
