@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ExchangeOutcome;
@@ -30,7 +29,6 @@ import io.zerogate.upstream.ResponseListener;
 import io.zerogate.upstream.UpstreamConnection;
 import io.zerogate.upstream.UpstreamService;
 import io.zerogate.upstream.UpstreamTarget;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -71,7 +69,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     private boolean closeClientAfter;
     private boolean upstreamKeepAlive;
     private int status;
-    private @Nullable ScheduledFuture<?> responseTimer;
+    private boolean responseTimerArmed;
 
     ProxiedRequest(ProxyHandler client, ServerContext server, HttpRequest request, Exchange exchange,
                    UpstreamService service, RuntimeSnapshot state, PathNormaliser.Ok target,
@@ -240,23 +238,23 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     }
 
     private void armResponseTimer() {
-        if (responseTimer != null) {
+        if (responseTimerArmed) {
             return;
         }
-        responseTimer = client.ctx().executor().schedule(this::responseTimedOut,
-                serviceConfig.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        responseTimerArmed = true;
+        client.responseDeadline().startNanos(serviceConfig.responseTimeout().toNanos());
     }
 
     private void cancelResponseTimer() {
-        ScheduledFuture<?> t = responseTimer;
-        if (t != null) {
-            t.cancel(false);
-            responseTimer = null;
+        if (responseTimerArmed) {
+            responseTimerArmed = false;
+            client.responseDeadline().clear();
         }
     }
 
-    private void responseTimedOut() {
-        responseTimer = null;
+    /** The upstream did not begin its response within the service's response timeout. */
+    void responseTimedOut() {
+        responseTimerArmed = false;
         if (phase == Phase.FORWARDING && !responseStarted) {
             fail(Decision.deny(ReasonCode.UPSTREAM_TIMEOUT, "no response from " + connectionTarget() + " in "
                     + serviceConfig.responseTimeout()));

@@ -26,7 +26,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.zerogate.chain.ClientAddress;
 import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
@@ -44,7 +43,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +75,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean inDrain;
     /** A malformed request that arrived behind the current one; answered when the current one is. */
     private Decision.@Nullable Deny pendingRefusal;
-    private @Nullable ScheduledFuture<?> headTimer;
+    /** When the next request head must be complete. */
+    private @Nullable Deadline headDeadline;
+    /** When the current request's upstream must have begun its response. */
+    private @Nullable Deadline responseDeadline;
     /** The current request is HTTP/1.0: a connection that stays open must say so. */
     private boolean http10;
 
@@ -95,6 +96,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        headDeadline = new Deadline(ctx.executor(), server.nanoClock, this::headTimeout);
+        responseDeadline = new Deadline(ctx.executor(), server.nanoClock, () -> {
+            ProxiedRequest r = current;
+            if (r != null) {
+                r.responseTimedOut();
+            }
+        });
     }
 
     @Override
@@ -108,7 +116,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
-        cancelHeadTimer();
+        headDeadline().cancel();
+        responseDeadline().cancel();
         HttpObject o;
         while ((o = inbound.poll()) != null) {
             ReferenceCountUtil.release(o);
@@ -550,13 +559,27 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     // ---- timers ---------------------------------------------------------------------------------------
 
     private void armHeadTimer() {
-        cancelHeadTimer();
-        long timeout = server.state.get().config().config().timeouts().requestHeader().toNanos();
-        headTimer = ctx().executor().schedule(this::headTimeout, timeout, TimeUnit.NANOSECONDS);
+        headDeadline().startNanos(server.state.get().config().config().timeouts().requestHeader().toNanos());
+    }
+
+    /** The deadline for the current request's response head; the request sets and clears it. */
+    Deadline responseDeadline() {
+        Deadline d = responseDeadline;
+        if (d == null) {
+            throw new IllegalStateException("handler is not attached to a channel");
+        }
+        return d;
+    }
+
+    private Deadline headDeadline() {
+        Deadline d = headDeadline;
+        if (d == null) {
+            throw new IllegalStateException("handler is not attached to a channel");
+        }
+        return d;
     }
 
     private void headTimeout() {
-        headTimer = null;
         if (closed || current != null) {
             return;
         }
@@ -565,16 +588,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (waited >= timeout) {
             refuseUnparsed(Decision.deny(ReasonCode.REQUEST_TIMEOUT, "request head not complete in time"));
         } else {
-            headTimer = ctx().executor().schedule(this::headTimeout, timeout - Math.max(0, waited), TimeUnit.NANOSECONDS);
+            headDeadline().startNanos(timeout - Math.max(0, waited));
         }
     }
 
     private void cancelHeadTimer() {
-        ScheduledFuture<?> t = headTimer;
-        if (t != null) {
-            t.cancel(false);
-            headTimer = null;
-        }
+        headDeadline().clear();
     }
 
     private static Decision.Deny decoderFailure(Throwable cause) {
