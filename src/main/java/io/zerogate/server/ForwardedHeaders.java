@@ -12,7 +12,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The forwarding headers, trusted only from trusted proxies. From any other peer, incoming
+ * The forwarding headers of one client connection, trusted only from trusted proxies. From any other peer, incoming
  * {@code X-Forwarded-*} and {@code Forwarded} headers are replaced, never extended, so a client cannot
  * plant an address that later stages would believe.
  */
@@ -26,8 +26,6 @@ final class ForwardedHeaders {
     /** Headers some frameworks route by instead of the request line: never passed on. */
     private static final AsciiString X_ORIGINAL_URL = AsciiString.cached("x-original-url");
     private static final AsciiString X_REWRITE_URL = AsciiString.cached("x-rewrite-url");
-
-    private ForwardedHeaders() {}
 
     /**
      * The client behind a trusted proxy: the right-most address in {@code X-Forwarded-For} (or
@@ -107,14 +105,28 @@ final class ForwardedHeaders {
         }
     }
 
+    private final AsciiString peerIp;
+    private final AsciiString scheme;
+    /** This connection's own {@code Forwarded} element up to the host: {@code for=...;proto=...}. */
+    private final String forwardedElement;
+    private final java.net.InetAddress peerAddress;
+
+    /** The forwarding facts of one client connection, worked out once for all its requests. */
+    ForwardedHeaders(InetSocketAddress peer, String scheme) {
+        this.peerAddress = peer.getAddress();
+        String ip = NetUtil.toAddressString(peer.getAddress());
+        this.peerIp = new AsciiString(ip);
+        this.scheme = AsciiString.cached(scheme);
+        String forIp = peer.getAddress() instanceof java.net.Inet6Address ? "\"[" + ip + "]\"" : ip;
+        this.forwardedElement = "for=" + forIp + ";proto=" + scheme;
+    }
+
     /** Writes the forwarding headers the upstream receives. */
-    static void apply(HttpHeaders headers, InetSocketAddress peer, boolean peerTrusted, InetAddress client, String scheme,
-                      @Nullable String host) {
+    void apply(HttpHeaders headers, boolean peerTrusted, InetAddress client, @Nullable String host) {
         // The upstream must route by the path the gateway checked, and learn the client only from the gateway.
         headers.remove(X_ORIGINAL_URL);
         headers.remove(X_REWRITE_URL);
-        headers.set(X_REAL_IP, NetUtil.toAddressString(client));
-        String peerIp = NetUtil.toAddressString(peer.getAddress());
+        headers.set(X_REAL_IP, client.equals(peerAddress) ? peerIp : NetUtil.toAddressString(client));
         String prior = peerTrusted ? joined(headers, X_FORWARDED_FOR) : null;
         headers.set(X_FORWARDED_FOR, prior == null ? peerIp : prior + ", " + peerIp);
         if (!peerTrusted || !headers.contains(X_FORWARDED_PROTO)) {
@@ -127,13 +139,9 @@ final class ForwardedHeaders {
                 headers.remove(X_FORWARDED_HOST);
             }
         }
-        String forIp = peer.getAddress() instanceof java.net.Inet6Address ? "\"[" + peerIp + "]\"" : peerIp;
-        StringBuilder element = new StringBuilder(48).append("for=").append(forIp).append(";proto=").append(scheme);
-        if (host != null) {
-            element.append(";host=\"").append(host).append('"');
-        }
+        String element = host == null ? forwardedElement : forwardedElement + ";host=\"" + host + '"';
         String priorFwd = peerTrusted ? joined(headers, FORWARDED) : null;
-        headers.set(FORWARDED, priorFwd == null ? element.toString() : priorFwd + ", " + element);
+        headers.set(FORWARDED, priorFwd == null ? element : priorFwd + ", " + element);
     }
 
     private static @Nullable String joined(HttpHeaders headers, CharSequence name) {

@@ -12,7 +12,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -40,7 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayServer implements AutoCloseable {
 
-    static final String IDLE = "idle";
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
 
     private final Transport transport;
@@ -102,11 +100,9 @@ public final class GatewayServer implements AutoCloseable {
                             StrictRequestDecoder decoder = new StrictRequestDecoder(
                                     c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), context.nanoClock);
                             GatewayResponseEncoder encoder = new GatewayResponseEncoder();
-                            Duration idle = c.timeouts().idle();
                             ch.pipeline()
                                     .addLast("decoder", decoder)
                                     .addLast("encoder", encoder)
-                                    .addLast(IDLE, new IdleStateHandler(0, 0, idle.toNanos(), TimeUnit.NANOSECONDS))
                                     .addLast("proxy", new ProxyHandler(context, l.name(), "http", decoder, encoder));
                         }
                     });

@@ -98,14 +98,13 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     /** Turns the client's request head into the one the upstream receives, in place. */
     private void rewriteForUpstream(RuntimeSnapshot state, PathNormaliser.Ok target, @Nullable String hostHeader) {
         HttpHeaders h = request.headers();
-        java.net.InetSocketAddress peer = exchange.client().direct();
-        boolean peerTrusted = state.config().config().trustedProxies().cidrs().contains(peer.getAddress());
+        boolean peerTrusted = state.config().config().trustedProxies().cidrs().contains(exchange.client().direct().getAddress());
         HopByHop.strip(h, upgrade);
         if (upgrade) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         }
         h.remove(HttpHeaderNames.EXPECT);
-        ForwardedHeaders.apply(h, peer, peerTrusted, exchange.client().effective(), exchange.request().scheme(), hostHeader);
+        client.forwarding().apply(h, peerTrusted, exchange.client().effective(), hostHeader);
         h.set(X_REQUEST_ID, exchange.requestId());
         if (hostHeader == null) {
             h.set(HttpHeaderNames.HOST, serviceConfig.targets().get(0).authority());
@@ -163,7 +162,9 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             client.writeContinue();
         }
         client.drain();
-        flushUpstream();
+        if (!client.isDraining()) {
+            flushUpstream();
+        }
         up.read();
         client.readIfWanted();
     }
@@ -345,6 +346,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
 
     @Override
     public void onReadComplete() {
+        client.touch();
         if (phase == Phase.FORWARDING || phase == Phase.TUNNEL) {
             client.ctx().flush();
             UpstreamConnection c = connection;
@@ -365,6 +367,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     @Override
     public void onWritabilityChanged(boolean writable) {
         if (writable) {
+            client.touch();
             client.readIfWanted();
         }
     }

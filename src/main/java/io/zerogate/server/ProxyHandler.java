@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.zerogate.chain.ClientAddress;
 import io.zerogate.chain.Decision;
@@ -66,6 +65,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>(4);
 
     private @Nullable ChannelHandlerContext ctx;
+    private @Nullable ForwardedHeaders forwarding;
     private @Nullable ProxiedRequest current;
     /** The current response is the connection's last. */
     private boolean closeAfterResponse;
@@ -79,6 +79,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private @Nullable Deadline headDeadline;
     /** When the current request's upstream must have begun its response. */
     private @Nullable Deadline responseDeadline;
+    /** When the connection counts as idle unless bytes moved since. */
+    private @Nullable Deadline idleDeadline;
+    /** The last time bytes moved on this connection or its upstream (monotonic nanoseconds). */
+    private long lastActivityNanos;
     /** The current request is HTTP/1.0: a connection that stays open must say so. */
     private boolean http10;
 
@@ -97,6 +101,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         headDeadline = new Deadline(ctx.executor(), server.nanoClock, this::headTimeout);
+        idleDeadline = new Deadline(ctx.executor(), server.nanoClock, this::idleCheck);
         responseDeadline = new Deadline(ctx.executor(), server.nanoClock, () -> {
             ProxiedRequest r = current;
             if (r != null) {
@@ -107,6 +112,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        forwarding = new ForwardedHeaders((InetSocketAddress) ctx.channel().remoteAddress(), scheme);
+        touch();
+        idleDeadline().startNanos(idleTimeoutNanos());
         server.connections.add(ctx.channel());
         armHeadTimer();
         ctx.read();
@@ -116,6 +124,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        idleDeadline().cancel();
         headDeadline().cancel();
         responseDeadline().cancel();
         HttpObject o;
@@ -148,6 +157,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        touch();
         ProxiedRequest r = current;
         if (r != null) {
             r.flushUpstream();
@@ -157,6 +167,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            touch();
+        }
         ProxiedRequest r = current;
         if (r != null && ctx.channel().isWritable()) {
             r.clientWritable();
@@ -164,20 +177,50 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
-            ProxiedRequest r = current;
-            if (r == null) {
-                if (!decoder.isHeadPending()) {
-                    ctx.close();
-                }
-            } else {
-                r.idle();
-            }
+    /** Bytes moved on this connection or its upstream: the idle clock starts again. */
+    void touch() {
+        lastActivityNanos = server.nanoClock.getAsLong();
+    }
+
+    private long idleTimeoutNanos() {
+        return server.state.get().config().config().timeouts().idle().toNanos();
+    }
+
+    private Deadline idleDeadline() {
+        Deadline d = idleDeadline;
+        if (d == null) {
+            throw new IllegalStateException("handler is not attached to a channel");
+        }
+        return d;
+    }
+
+    /**
+     * The idle deadline passed: if nothing moved for the whole idle timeout, an idle keep-alive connection
+     * closes and a stalled exchange is ended; otherwise the deadline moves to the idle timeout after the
+     * last activity. Activity is a timestamp, not a write listener, so it costs nothing per write.
+     */
+    private void idleCheck() {
+        if (closed) {
             return;
         }
-        ctx.fireUserEventTriggered(evt);
+        long timeout = idleTimeoutNanos();
+        long quiet = server.nanoClock.getAsLong() - lastActivityNanos;
+        if (quiet < timeout) {
+            idleDeadline().startNanos(timeout - quiet);
+            return;
+        }
+        ProxiedRequest r = current;
+        if (r == null) {
+            if (!decoder.isHeadPending()) {
+                ctx().close();
+                return;
+            }
+        } else {
+            r.idle();
+        }
+        if (!closed) {
+            idleDeadline().startNanos(timeout);
+        }
     }
 
     @Override
@@ -220,6 +263,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         } finally {
             inDrain = false;
         }
+        // One flush for everything the loop wrote upstream (a request head and its body together).
+        ProxiedRequest r = current;
+        if (r != null) {
+            r.flushUpstream();
+        }
+    }
+
+    /** True while the intake loop runs; what it writes upstream is flushed when it ends. */
+    boolean isDraining() {
+        return inDrain;
     }
 
     private void drainQueue() {
@@ -541,11 +594,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     void switchToTunnel() {
         ChannelHandlerContext c = ctx();
         c.pipeline().remove(encoder);
-        if (c.pipeline().get(GatewayServer.IDLE) != null) {
-            // The tunnel keeps its own idle rule through the same handler; nothing to change.
-            log.trace("tunnel opened on {}", c.channel());
-        }
         c.pipeline().remove(decoder);
+    }
+
+    /** This connection's forwarding headers. */
+    ForwardedHeaders forwarding() {
+        ForwardedHeaders f = forwarding;
+        if (f == null) {
+            throw new IllegalStateException("connection is not active");
+        }
+        return f;
     }
 
     ChannelHandlerContext ctx() {

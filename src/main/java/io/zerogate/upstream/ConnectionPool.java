@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.zerogate.config.TargetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -34,6 +33,8 @@ public final class ConnectionPool {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final Map<TargetAddress, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private final long idleTimeoutNanos;
+    private boolean sweepScheduled;
 
     /**
      * @param template a bootstrap with the channel type set; the pool adds the event loop and pipeline
@@ -42,7 +43,7 @@ public final class ConnectionPool {
      */
     public ConnectionPool(EventLoop loop, Bootstrap template, Duration idleTimeout, int maxResponseHeadBytes) {
         this.loop = loop;
-        long idleNanos = idleTimeout.toNanos();
+        this.idleTimeoutNanos = idleTimeout.toNanos();
         this.bootstrap = template.clone(loop)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
@@ -51,7 +52,6 @@ public final class ConnectionPool {
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
                                 .addLast("codec", new HttpClientCodec(8192, maxResponseHeadBytes, 65536))
-                                .addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS))
                                 .addLast("upstream", new UpstreamHandler());
                     }
                 });
@@ -65,12 +65,15 @@ public final class ConnectionPool {
     public void acquire(UpstreamTarget target, Duration connectTimeout, Acquisition acquisition) {
         ArrayDeque<UpstreamConnection> queue = idle.get(target.address());
         if (queue != null) {
+            long now = System.nanoTime();
             UpstreamConnection c;
             while ((c = queue.pollLast()) != null) {
-                if (c.channel().isActive()) {
+                if (c.channel().isActive() && now - c.idleSince() < idleTimeoutNanos) {
                     acquisition.onConnected(c, true);
                     return;
                 }
+                // The newest pooled connection is stale, so every older one is too.
+                c.channel().close();
             }
         }
         TargetAddress a = target.address();
@@ -100,9 +103,36 @@ public final class ConnectionPool {
             connection.channel().close();
             return;
         }
+        connection.idleSince(System.nanoTime());
         queue.addLast(connection);
         // Read so that the pool notices the upstream closing or speaking out of turn.
         connection.channel().read();
+        if (!sweepScheduled) {
+            sweepScheduled = true;
+            loop.schedule(this::sweep, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Closes pooled connections unused for the idle timeout. One sweep per loop and idle period, rather than
+     * a timer per connection: pooling and leasing then cost no timer work at all.
+     */
+    private void sweep() {
+        sweepScheduled = false;
+        long now = System.nanoTime();
+        boolean any = false;
+        for (ArrayDeque<UpstreamConnection> queue : idle.values()) {
+            UpstreamConnection oldest;
+            while ((oldest = queue.peekFirst()) != null && now - oldest.idleSince() >= idleTimeoutNanos) {
+                queue.pollFirst();
+                oldest.channel().close();
+            }
+            any |= !queue.isEmpty();
+        }
+        if (any) {
+            sweepScheduled = true;
+            loop.schedule(this::sweep, Math.max(idleTimeoutNanos / 2, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+        }
     }
 
     private void forget(UpstreamConnection connection) {

@@ -12,11 +12,20 @@ public final class UpstreamConnection {
     private final UpstreamTarget target;
     private final ConnectionPool pool;
     private boolean leased;
+    private long idleSince;
 
     UpstreamConnection(Channel channel, UpstreamTarget target, ConnectionPool pool) {
         this.channel = channel;
         this.target = target;
         this.pool = pool;
+    }
+
+    long idleSince() {
+        return idleSince;
+    }
+
+    void idleSince(long nanos) {
+        idleSince = nanos;
     }
 
     public Channel channel() {
