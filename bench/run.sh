@@ -28,7 +28,18 @@ ROUNDS=${BENCH_ROUNDS:-2}               # nginx/ZeroGate measurements per target
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-120} # seconds to wait for ZeroGate's /readyz (covers a first build)
 OUT_BASE=${BENCH_OUT:-$SCRIPT_DIR/out}
 # JVM options for the launcher. Fixed heap so GC sizing does not drift between runs.
-export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC}
+# A fixed heap so GC sizing does not drift between runs; compact object headers where the JDK has them (25+).
+default_java_opts() {
+  local opts="-Xms512m -Xmx512m -XX:+UseParallelGC" home major
+  if home=$("$SCRIPT_DIR/../zerogate" --java-home 2>/dev/null); then
+    major=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p')
+    if [[ -n $major && $major -ge 25 ]]; then
+      opts+=" -XX:+UseCompactObjectHeaders"
+    fi
+  fi
+  echo "$opts"
+}
+export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:-$(default_java_opts)}
 
 # ---------------------------------------------------------------------------------------------
 # ZeroGate scenarios. To add one (say `jwt`):

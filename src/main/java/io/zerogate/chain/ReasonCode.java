@@ -18,12 +18,16 @@ public enum ReasonCode {
     NO_ROUTE(404, "no_route", "No route matches this request."),
     METHOD_NOT_ALLOWED(405, "method_not_allowed", "The route does not accept this method."),
     NO_RULE(403, "no_rule", "No rule allows this request."),
+    CLIENT_CERTIFICATE_REQUIRED(401, "client_certificate_required", "A client certificate is required."),
+    CLIENT_CERTIFICATE_REJECTED(403, "client_certificate_rejected", "The client certificate is not acceptable."),
+    CALLER_NOT_ALLOWED(403, "caller_not_allowed", "The caller may not reach this service."),
     STAGE_ERROR(500, "stage_error", "The request could not be verified."),
     STAGE_TIMEOUT(503, "stage_timeout", "The request could not be verified in time."),
     STAGE_NO_DECISION(500, "stage_no_decision", "The request could not be verified."),
     UPSTREAM_UNAVAILABLE(503, "upstream_unavailable", "No healthy upstream target is available."),
     UPSTREAM_CONNECT_FAILED(502, "upstream_connect_failed", "The upstream service could not be reached."),
     UPSTREAM_TIMEOUT(504, "upstream_timeout", "The upstream service did not answer in time."),
+    UPSTREAM_TLS_FAILED(502, "upstream_tls_failed", "The upstream service's identity could not be verified."),
     UPSTREAM_PROTOCOL_ERROR(502, "upstream_protocol_error", "The upstream service sent an invalid response.");
 
     private final int status;
