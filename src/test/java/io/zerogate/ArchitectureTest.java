@@ -2,9 +2,13 @@ package io.zerogate;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.zerogate.identity.ExpectedSpiffeId;
+import io.zerogate.identity.SpiffeId;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,9 +33,15 @@ class ArchitectureTest {
 
     @Test
     void dataPlaneKnowsNothingOfPolicy() {
+        // One opening: upstream TLS verifies an upstream's workload identity, so the upstream package may use
+        // the SPIFFE ID value and its certificate check, and nothing else of the identity stages.
         noClasses().that().resideInAnyPackage("io.zerogate.server..", "io.zerogate.upstream..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.zerogate.policy..", "io.zerogate.identity..",
-                        "io.zerogate.posture..", "io.zerogate.limits..", "io.zerogate.inspect..")
+                .should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage("io.zerogate.policy..",
+                                "io.zerogate.identity..", "io.zerogate.posture..", "io.zerogate.limits..", "io.zerogate.inspect..")
+                        .and(DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(SpiffeId.class, ExpectedSpiffeId.class))))
+                .check(classes);
+        noClasses().that().resideInAPackage("io.zerogate.server..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.zerogate.identity..")
                 .check(classes);
     }
 

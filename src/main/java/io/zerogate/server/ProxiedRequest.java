@@ -29,6 +29,7 @@ import io.zerogate.upstream.ResponseListener;
 import io.zerogate.upstream.UpstreamConnection;
 import io.zerogate.upstream.UpstreamService;
 import io.zerogate.upstream.UpstreamTarget;
+import io.zerogate.upstream.UpstreamTlsException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -136,7 +137,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
         attempts++;
         pickedTarget = target;
-        server.pool(client.ctx().channel().eventLoop()).acquire(target, serviceConfig.connectTimeout(), this);
+        server.pool(client.ctx().channel().eventLoop()).acquire(service, target, this);
     }
 
     @Override
@@ -183,9 +184,13 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             connect();
             return;
         }
-        fail(cause instanceof ConnectTimeoutException
-                ? Decision.deny(ReasonCode.UPSTREAM_TIMEOUT, "connect to " + target + " timed out")
-                : Decision.deny(ReasonCode.UPSTREAM_CONNECT_FAILED, "connect to " + target + " failed: " + cause.getMessage()));
+        if (cause instanceof UpstreamTlsException) {
+            fail(Decision.deny(ReasonCode.UPSTREAM_TLS_FAILED, cause.getMessage()));
+        } else if (cause instanceof ConnectTimeoutException) {
+            fail(Decision.deny(ReasonCode.UPSTREAM_TIMEOUT, "connect to " + target + " timed out"));
+        } else {
+            fail(Decision.deny(ReasonCode.UPSTREAM_CONNECT_FAILED, "connect to " + target + " failed: " + cause.getMessage()));
+        }
     }
 
     private @Nullable UpstreamTarget pickedTarget;
@@ -427,6 +432,24 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
                     requestComplete = false;
                     phase = Phase.CONNECTING;
                     connect();
+                } else if (cause instanceof UpstreamTlsException && !reusedConnection) {
+                    // The target refused the new connection by TLS alert after the client side of the handshake
+                    // had completed (TLS 1.3 checks the client's certificate then): a failed connect, with a
+                    // request that never reached the upstream's HTTP.
+                    UpstreamTarget target = pickedTarget;
+                    if (target != null) {
+                        target.onConnectFailure(server.nanoClock.getAsLong(), serviceConfig.passiveHealth());
+                        failedTarget = target;
+                    }
+                    if (idempotent && !bodyForwarded && attempts < MAX_ATTEMPTS && attempts < service.targets().size()) {
+                        cancelResponseTimer();
+                        pendingLast = requestComplete;
+                        requestComplete = false;
+                        phase = Phase.CONNECTING;
+                        connect();
+                    } else {
+                        fail(Decision.deny(ReasonCode.UPSTREAM_TLS_FAILED, cause.getMessage()));
+                    }
                 } else {
                     fail(Decision.deny(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "upstream closed before responding"
                             + (cause != null ? ": " + cause.getMessage() : "")));

@@ -5,19 +5,28 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.zerogate.config.TargetAddress;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keep-alive connections to upstream targets for one event loop. A request's upstream connection lives on
  * the same event loop as the client connection, so nothing here is shared between threads and nothing
- * needs a lock. Idle connections close themselves after the idle timeout.
+ * needs a lock. Idle connections close themselves after the idle timeout. Connections to targets of a TLS
+ * service carry TLS, verified against that service's profile.
  */
 public final class ConnectionPool {
 
@@ -30,9 +39,22 @@ public final class ConnectionPool {
         void onConnectFailed(Throwable cause);
     }
 
+    /**
+     * What pooled connections are kept apart by: the target, and the TLS profile the connection was made
+     * and verified under (compared by identity; null for plain text). A connection is only ever reused for
+     * the profile that verified it, so one made for a service that trusts other CAs, expects another name,
+     * or presents another client certificate, or one made before a reload, is never handed out.
+     */
+    record Key(TargetAddress address, @Nullable UpstreamTlsProfile tls) {}
+
+    static final String TLS_HANDLER = "tls";
+    static final String UPSTREAM_HANDLER = "upstream";
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
+
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final Map<TargetAddress, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+    private final Map<Key, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
     private final long idleTimeoutNanos;
     private boolean sweepScheduled;
 
@@ -52,7 +74,7 @@ public final class ConnectionPool {
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
                                 .addLast("codec", new HttpClientCodec(8192, maxResponseHeadBytes, 65536))
-                                .addLast("upstream", new UpstreamHandler());
+                                .addLast(UPSTREAM_HANDLER, new UpstreamHandler());
                     }
                 });
     }
@@ -61,9 +83,16 @@ public final class ConnectionPool {
         return loop;
     }
 
-    /** Leases a connection to {@code target}: a pooled one when available, otherwise a new one. */
-    public void acquire(UpstreamTarget target, Duration connectTimeout, Acquisition acquisition) {
-        ArrayDeque<UpstreamConnection> queue = idle.get(target.address());
+    /**
+     * Leases a connection to {@code target} for a request to {@code service}: a pooled one made under the
+     * service's TLS profile when available, otherwise a new one. A new TLS connection is handed over only
+     * once its handshake has verified the target; the service's connect timeout covers both the TCP
+     * connect and the handshake.
+     */
+    public void acquire(UpstreamService service, UpstreamTarget target, Acquisition acquisition) {
+        UpstreamTlsProfile tls = service.tls();
+        Key key = new Key(target.address(), tls);
+        ArrayDeque<UpstreamConnection> queue = idle.get(key);
         if (queue != null) {
             long now = System.nanoTime();
             UpstreamConnection c;
@@ -77,20 +106,83 @@ public final class ConnectionPool {
             }
         }
         TargetAddress a = target.address();
+        long timeoutNanos = service.config().connectTimeout().toNanos();
+        long started = System.nanoTime();
         ChannelFuture f = bootstrap.clone()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE,
+                        TimeUnit.NANOSECONDS.toMillis(timeoutNanos))))
                 .connect(a.host(), a.port());
         f.addListener(done -> {
-            if (done.isSuccess()) {
-                target.onConnected();
-                Channel ch = f.channel();
-                UpstreamConnection conn = new UpstreamConnection(ch, target, this);
-                ch.closeFuture().addListener(closed -> forget(conn));
-                acquisition.onConnected(conn, false);
-            } else {
+            if (!done.isSuccess()) {
                 acquisition.onConnectFailed(done.cause());
+                return;
             }
+            Channel ch = f.channel();
+            if (tls == null) {
+                established(ch, key, target, acquisition);
+                return;
+            }
+            long left = timeoutNanos - (System.nanoTime() - started);
+            if (left <= 0) {
+                ch.close();
+                acquisition.onConnectFailed(new ConnectTimeoutException("connect to " + a + " left no time for the TLS handshake"));
+                return;
+            }
+            handshake(ch, tls, key, target, left, acquisition);
         });
+    }
+
+    private void handshake(Channel ch, UpstreamTlsProfile tls, Key key, UpstreamTarget target, long timeoutNanos,
+                           Acquisition acquisition) {
+        SslHandler ssl;
+        try {
+            ssl = tls.newHandler(ch.alloc(), target.address(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+        } catch (RuntimeException e) {
+            ch.close();
+            acquisition.onConnectFailed(new UpstreamTlsException("TLS with " + target + " cannot start: "
+                    + UpstreamTlsException.describe(e), e));
+            return;
+        }
+        // First in the pipeline, so the codec only ever sees plain text. Added to the active channel, it
+        // starts the handshake at once; auto-read is off, so it needs a read for the server's first flight.
+        ch.pipeline().addFirst(TLS_HANDLER, ssl);
+        ch.read();
+        ssl.handshakeFuture().addListener(hs -> {
+            if (hs.isSuccess()) {
+                established(ch, key, target, acquisition);
+                return;
+            }
+            ch.close();
+            Throwable cause = hs.cause();
+            if (cause instanceof SslHandshakeTimeoutException) {
+                acquisition.onConnectFailed(new ConnectTimeoutException("TLS handshake with " + target
+                        + " did not complete within the connect timeout"));
+                return;
+            }
+            UpstreamTlsException failure = UpstreamTlsException.from(cause, target);
+            if (failure == null) {
+                // Whatever ended a handshake (a reset, a close) means the target did not prove itself.
+                failure = new UpstreamTlsException("TLS handshake with " + target + " failed: "
+                        + UpstreamTlsException.describe(cause), cause);
+            }
+            log.warn("{}", failure.getMessage());
+            acquisition.onConnectFailed(failure);
+        });
+    }
+
+    private void established(Channel ch, Key key, UpstreamTarget target, Acquisition acquisition) {
+        if (!ch.isActive()) {
+            acquisition.onConnectFailed(new ClosedChannelException());
+            return;
+        }
+        if (key.tls() == null) {
+            // A TLS target has only accepted the connection once it answers (see UpstreamHandler#accepted).
+            target.onConnected();
+            ((UpstreamHandler) ch.pipeline().get(UPSTREAM_HANDLER)).accepted();
+        }
+        UpstreamConnection conn = new UpstreamConnection(ch, target, key, this);
+        ch.closeFuture().addListener(closed -> forget(conn));
+        acquisition.onConnected(conn, false);
     }
 
     /** Returns a connection whose exchange completed cleanly; keeps at most {@code maxIdle} per target. */
@@ -98,7 +190,7 @@ public final class ConnectionPool {
         if (!connection.channel().isActive()) {
             return;
         }
-        ArrayDeque<UpstreamConnection> queue = idle.computeIfAbsent(connection.target().address(), k -> new ArrayDeque<>());
+        ArrayDeque<UpstreamConnection> queue = idle.computeIfAbsent(connection.key(), k -> new ArrayDeque<>());
         if (queue.size() >= maxIdle) {
             connection.channel().close();
             return;
@@ -121,13 +213,19 @@ public final class ConnectionPool {
         sweepScheduled = false;
         long now = System.nanoTime();
         boolean any = false;
-        for (ArrayDeque<UpstreamConnection> queue : idle.values()) {
+        for (Iterator<ArrayDeque<UpstreamConnection>> it = idle.values().iterator(); it.hasNext(); ) {
+            ArrayDeque<UpstreamConnection> queue = it.next();
             UpstreamConnection oldest;
             while ((oldest = queue.peekFirst()) != null && now - oldest.idleSince() >= idleTimeoutNanos) {
                 queue.pollFirst();
                 oldest.channel().close();
             }
-            any |= !queue.isEmpty();
+            if (queue.isEmpty()) {
+                // Keys of an earlier configuration's TLS profiles would otherwise pile up over reloads.
+                it.remove();
+            } else {
+                any = true;
+            }
         }
         if (any) {
             sweepScheduled = true;
@@ -136,15 +234,20 @@ public final class ConnectionPool {
     }
 
     private void forget(UpstreamConnection connection) {
-        ArrayDeque<UpstreamConnection> queue = idle.get(connection.target().address());
+        ArrayDeque<UpstreamConnection> queue = idle.get(connection.key());
         if (queue != null) {
             queue.remove(connection);
         }
     }
 
-    /** Idle connections held for a target on this loop (for tests and metrics). */
+    /** Idle connections held for a target on this loop, under any TLS profile (for tests and metrics). */
     public int idleCount(TargetAddress target) {
-        ArrayDeque<UpstreamConnection> q = idle.get(target);
-        return q == null ? 0 : q.size();
+        int n = 0;
+        for (Map.Entry<Key, ArrayDeque<UpstreamConnection>> e : idle.entrySet()) {
+            if (e.getKey().address().equals(target)) {
+                n += e.getValue().size();
+            }
+        }
+        return n;
     }
 }

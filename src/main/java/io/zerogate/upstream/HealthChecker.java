@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.zerogate.config.ServiceConfig;
 import java.util.ArrayList;
@@ -28,13 +29,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Active health checks: probes every target of each service that configures them with {@code GET path}
- * on a fresh connection, and takes a target out of rotation after {@code unhealthy_after} failures in a
- * row (in again after {@code healthy_after} successes). Probes run on one event loop and never block it.
+ * on a fresh connection, and takes a target out of rotation after {@code unhealthy_after} failures in a row
+ * (in again after {@code healthy_after} successes). A TLS service's targets are probed over TLS with the
+ * service's profile, so a target that fails verification fails its probes. Probes run on one event loop
+ * and never block it.
  */
 public final class HealthChecker implements AutoCloseable {
 
@@ -62,7 +66,8 @@ public final class HealthChecker implements AutoCloseable {
             for (UpstreamTarget target : service.targets()) {
                 probed.add(target);
                 long period = active.interval().toNanos();
-                schedules.add(loop.scheduleAtFixedRate(() -> probe(target, active), 0, period, TimeUnit.NANOSECONDS));
+                UpstreamTlsProfile tls = service.tls();
+                schedules.add(loop.scheduleAtFixedRate(() -> probe(target, active, tls), 0, period, TimeUnit.NANOSECONDS));
             }
         }
         // Target state outlives a reload; a target whose probes the reload removed would otherwise stay out
@@ -82,7 +87,8 @@ public final class HealthChecker implements AutoCloseable {
         }
     }
 
-    private void probe(UpstreamTarget target, ServiceConfig.ActiveHealth policy) {
+    /** One probe; over TLS when the service uses TLS, verified exactly as a request's connection would be. */
+    private void probe(UpstreamTarget target, ServiceConfig.ActiveHealth policy, @Nullable UpstreamTlsProfile tls) {
         if (closed.get()) {
             return;
         }
@@ -97,6 +103,10 @@ public final class HealthChecker implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(ConnectionPool.TLS_HANDLER,
+                                    tls.newHandler(ch.alloc(), target.address(), policy.timeout().toMillis()));
+                        }
                         ch.pipeline().addLast(new HttpClientCodec(), new SimpleChannelInboundHandler<HttpObject>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
@@ -130,13 +140,30 @@ public final class HealthChecker implements AutoCloseable {
                 finish.accept(false);
                 return;
             }
-            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, policy.path());
-            req.headers().set(HttpHeaderNames.HOST, target.address().authority())
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-                    .set(HttpHeaderNames.USER_AGENT, "zerogate-health");
-            f.channel().writeAndFlush(req);
             f.channel().closeFuture().addListener(c -> timeout.cancel(false));
+            SslHandler ssl = f.channel().pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                sendProbe(f.channel(), target, policy);
+                return;
+            }
+            ssl.handshakeFuture().addListener(hs -> {
+                if (hs.isSuccess()) {
+                    sendProbe(f.channel(), target, policy);
+                } else {
+                    log.debug("health probe of {}: TLS failed: {}", target, UpstreamTlsException.describe(hs.cause()));
+                    finish.accept(false);
+                    f.channel().close();
+                }
+            });
         });
+    }
+
+    private static void sendProbe(Channel ch, UpstreamTarget target, ServiceConfig.ActiveHealth policy) {
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, policy.path());
+        req.headers().set(HttpHeaderNames.HOST, target.address().authority())
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                .set(HttpHeaderNames.USER_AGENT, "zerogate-health");
+        ch.writeAndFlush(req);
     }
 
     private void record(UpstreamTarget target, ServiceConfig.ActiveHealth policy, boolean ok) {

@@ -10,14 +10,20 @@ public final class UpstreamConnection {
 
     private final Channel channel;
     private final UpstreamTarget target;
+    private final ConnectionPool.Key key;
     private final ConnectionPool pool;
     private boolean leased;
     private long idleSince;
 
-    UpstreamConnection(Channel channel, UpstreamTarget target, ConnectionPool pool) {
+    UpstreamConnection(Channel channel, UpstreamTarget target, ConnectionPool.Key key, ConnectionPool pool) {
         this.channel = channel;
         this.target = target;
+        this.key = key;
         this.pool = pool;
+    }
+
+    ConnectionPool.Key key() {
+        return key;
     }
 
     long idleSince() {
@@ -43,7 +49,7 @@ public final class UpstreamConnection {
         }
         leased = true;
         target.begin();
-        handler().lease(listener);
+        handler().lease(listener, target);
     }
 
     /** Ends the lease and keeps the connection for the next request. */
@@ -67,7 +73,7 @@ public final class UpstreamConnection {
     }
 
     private UpstreamHandler handler() {
-        return (UpstreamHandler) channel.pipeline().get("upstream");
+        return (UpstreamHandler) channel.pipeline().get(ConnectionPool.UPSTREAM_HANDLER);
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of an upstream connection: hands what it reads to the request that leases the
@@ -14,11 +16,25 @@ import org.jspecify.annotations.Nullable;
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
-    private @Nullable ResponseListener listener;
-    private boolean closedNotified;
+    private static final Logger log = LoggerFactory.getLogger(UpstreamHandler.class);
 
-    void lease(ResponseListener l) {
+    private @Nullable ResponseListener listener;
+    private @Nullable UpstreamTarget target;
+    private boolean closedNotified;
+    private boolean accepted;
+
+    /**
+     * The target has accepted this connection. Plain connections are accepted once connected; TLS ones only
+     * when the first response arrives, since with TLS 1.3 an upstream refuses a client certificate (or its
+     * absence) after the gateway's side of the handshake is done.
+     */
+    void accepted() {
+        accepted = true;
+    }
+
+    void lease(ResponseListener l, UpstreamTarget t) {
         listener = l;
+        target = t;
     }
 
     void unlease() {
@@ -39,6 +55,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpResponse response) {
+            UpstreamTarget t = target;
+            if (!accepted && t != null) {
+                accepted = true;
+                t.onConnected();
+            }
             l.onResponseHead(response);
             if (msg instanceof HttpContent content) {
                 l.onResponseContent(content);
@@ -75,7 +96,14 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        notifyClosed(cause);
+        // A TLS alert after the handshake (with TLS 1.3, how an upstream refuses a missing or unwanted
+        // client certificate) is a TLS failure, not a protocol error of the upstream's HTTP.
+        UpstreamTlsException tls = UpstreamTlsException.from(cause, target != null ? target : ctx.channel().remoteAddress());
+        if (tls != null && listener != null) {
+            // Handshake failures are reported where the connection is made; this is a failure a request meets.
+            log.warn("{}", tls.getMessage());
+        }
+        notifyClosed(tls != null ? tls : cause);
         ctx.close();
     }
 

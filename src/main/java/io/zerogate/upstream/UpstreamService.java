@@ -1,6 +1,7 @@
 package io.zerogate.upstream;
 
 import io.zerogate.config.ServiceConfig;
+import io.zerogate.config.UpstreamTls;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -10,11 +11,18 @@ public final class UpstreamService {
 
     private final ServiceConfig config;
     private final UpstreamTarget[] targets;
+    private final @Nullable UpstreamTlsProfile tls;
     private final AtomicInteger cursor = new AtomicInteger();
 
-    UpstreamService(ServiceConfig config, List<UpstreamTarget> targets) {
+    /** @param tls the TLS client side for the service's targets; null when the service is {@code tls: none} */
+    UpstreamService(ServiceConfig config, List<UpstreamTarget> targets, @Nullable UpstreamTlsProfile tls) {
+        if ((tls == null) != (config.tls() instanceof UpstreamTls.Plain)) {
+            throw new IllegalArgumentException("service " + config.name() + ": TLS profile " + tls
+                    + " does not fit tls setting " + config.tls().getClass().getSimpleName());
+        }
         this.config = config;
         this.targets = targets.toArray(UpstreamTarget[]::new);
+        this.tls = tls;
     }
 
     public ServiceConfig config() {
@@ -23,6 +31,10 @@ public final class UpstreamService {
 
     public List<UpstreamTarget> targets() {
         return List.of(targets);
+    }
+
+    @Nullable UpstreamTlsProfile tls() {
+        return tls;
     }
 
     /**

@@ -92,6 +92,17 @@ public final class TestPki {
                 Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30))), keys, ca);
     }
 
+    /** A server certificate that names a workload by URI SANs only (SPIFFE IDs): no DNS name, no IP address. */
+    public static Issued workloadServer(Issued ca, String... uris) {
+        List<GeneralName> names = new ArrayList<>();
+        for (String u : uris) {
+            names.add(new GeneralName(GeneralName.uniformResourceIdentifier, u));
+        }
+        KeyPair keys = keys();
+        return new Issued(build("workload", keys, ca, ca.keys(), false, names, KeyPurposeId.id_kp_serverAuth,
+                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30))), keys, ca);
+    }
+
     /** A client certificate; {@code uris} become URI SANs (SPIFFE IDs go here). */
     public static Issued client(Issued ca, String commonName, String... uris) {
         return client(ca, commonName, Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), uris);

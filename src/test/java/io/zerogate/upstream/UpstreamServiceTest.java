@@ -30,7 +30,7 @@ class UpstreamServiceTest {
         }
         ServiceConfig config = new ServiceConfig("s", addresses, balance, Duration.ofSeconds(1), Duration.ofSeconds(1),
                 ONE_FAILURE, null, 8, new io.zerogate.config.UpstreamTls.Plain(), List.of());
-        return new UpstreamService(config, List.of(targets));
+        return new UpstreamService(config, List.of(targets), null);
     }
 
     private static List<UpstreamTarget> picks(UpstreamService s, int n) {
