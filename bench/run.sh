@@ -22,8 +22,8 @@ ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 # ---------------------------------------------------------------------------------------------
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
-DURATION=${BENCH_DURATION:-15}          # seconds per measured run
-WARMUP=${BENCH_WARMUP:-8}               # seconds of unrecorded load before every measured run
+DURATION=${BENCH_DURATION:-10}          # seconds per measured run
+WARMUP=${BENCH_WARMUP:-6}               # seconds of unrecorded load before every measured run
 ROUNDS=${BENCH_ROUNDS:-2}               # nginx/ZeroGate measurements per target (best one reported)
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-120} # seconds to wait for ZeroGate's /readyz (covers a first build)
 OUT_BASE=${BENCH_OUT:-$SCRIPT_DIR/out}
@@ -47,11 +47,18 @@ export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:-$(default_java_opts)}
 #   2. write config_jwt FILE — the ZeroGate YAML (may use ZG_PORT, ZG_ADMIN_PORT, UPSTREAM_PORT);
 #   3. write scenario_jwt — sets SC_URL (what wrk loads) and SC_WRK_ARGS (extra wrk arguments,
 #      e.g. -H "Authorization: Bearer ..."); it may start helpers with start_group (they are
-#      stopped on exit like everything else).
+#      stopped on exit like everything else);
+#   4. name the nginx it is compared with in SCENARIO_PEER (nginx: the plain reverse proxy;
+#      nginx-tls: the same proxy behind TLS).
 # ---------------------------------------------------------------------------------------------
-ZG_SCENARIOS=(forward)
+ZG_SCENARIOS=(forward tls)
 declare -A SCENARIO_DESC=(
   [forward]="plain HTTP/1.1 forwarding on a public route (no auth, no limits)"
+  [tls]="forwarding behind TLS 1.3 (TLS_AES_128_GCM_SHA256, keep-alive), compared with nginx behind TLS"
+)
+declare -A SCENARIO_PEER=(
+  [forward]=nginx
+  [tls]=nginx-tls
 )
 
 SC_URL=""
@@ -84,6 +91,48 @@ routes:
     service: upstream
     public: true
 EOF
+}
+
+scenario_tls() {
+  SC_URL="https://127.0.0.1:$ZG_PORT/"
+  SC_WRK_ARGS=()
+}
+
+config_tls() {
+  cat >"$1" <<EOF
+version: 1
+listeners:
+  - name: bench
+    address: 127.0.0.1:$ZG_PORT
+    tls:
+      certificate: $TMP_DIR/tls/server.crt
+      private_key: $TMP_DIR/tls/server.key
+      protocols: [TLSv1.3]
+admin:
+  address: 127.0.0.1:$ZG_ADMIN_PORT
+services:
+  upstream:
+    targets: [http://127.0.0.1:$UPSTREAM_PORT]
+    tls: none
+routes:
+  - id: all
+    match: { path: "/{path...}" }
+    service: upstream
+    public: true
+  - id: root
+    match: { path: "/" }
+    service: upstream
+    public: true
+EOF
+}
+
+# A throw-away EC P-256 certificate for localhost/127.0.0.1, shared by nginx-tls and ZeroGate.
+make_tls_material() {
+  mkdir -p "$TMP_DIR/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$TMP_DIR/tls/server.key" -out "$TMP_DIR/tls/server.crt" >/dev/null 2>&1 \
+    || die "openssl could not make the benchmark certificate"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -318,12 +367,39 @@ EOF
   } >"$1/nginx.conf"
 }
 
+write_proxy_tls_conf() { # PREFIX PORT UPSTREAM_PORT
+  {
+    nginx_common "$1" 2
+    cat <<EOF
+  upstream backend {
+    server 127.0.0.1:$3;
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:$2 ssl;
+    ssl_certificate $TMP_DIR/tls/server.crt;
+    ssl_certificate_key $TMP_DIR/tls/server.key;
+    ssl_protocols TLSv1.3;
+    # The suite ZeroGate's BoringSSL picks, so both sides do the same cryptography.
+    ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+  } >"$1/nginx.conf"
+}
+
 # Waits until GET URL answers 200 with the upstream's body. Returns non-zero on timeout or when
 # process group PGID has died.
 wait_http_ok() { # URL PGID SECONDS
   local url=$1 pg=$2 deadline=$(( SECONDS + $3 )) i body
   for (( i = 0; i < $3 * 10; i++ )); do
-    if body=$(curl -fsS --max-time 2 "$url" 2>/dev/null) && [[ $body == *"hello from upstream"* ]]; then
+    if body=$(curl -fsSk --max-time 2 "$url" 2>/dev/null) && [[ $body == *"hello from upstream"* ]]; then
       return 0
     fi
     group_alive "$pg" || return 1
@@ -333,13 +409,13 @@ wait_http_ok() { # URL PGID SECONDS
   return 1
 }
 
-start_nginx() { # NAME PORT — the config must already be in $TMP_DIR/NAME/nginx.conf
-  local name=$1 port=$2 prefix=$TMP_DIR/$1
+start_nginx() { # NAME PORT [SCHEME] — the config must already be in $TMP_DIR/NAME/nginx.conf
+  local name=$1 port=$2 scheme=${3:-http} prefix=$TMP_DIR/$1
   cp "$prefix/nginx.conf" "$OUT_DIR/nginx-$name.conf"
   # -e: the startup error log; without it nginx opens its compiled-in /var/log/nginx/error.log.
   start_group "$OUT_DIR/nginx-$name.stdout" "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log"
   local pg=$STARTED_PID
-  if ! wait_http_ok "http://127.0.0.1:$port/" "$pg" 10; then
+  if ! wait_http_ok "$scheme://127.0.0.1:$port/" "$pg" 10; then
     cat "$prefix/error.log" "$OUT_DIR/nginx-$name.stdout" >&2 2>/dev/null || true
     die "nginx ($name) did not come up on 127.0.0.1:$port"
   fi
@@ -551,18 +627,34 @@ TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zerogate-bench.XXXXXX")
 chmod 755 "$TMP_DIR"
 mkdir "$TMP_DIR/upstream" "$TMP_DIR/proxy"
 
-measured_runs=$(( 1 + ROUNDS * (1 + ${#SELECTED[@]}) ))
+peer_count=1
+for sc in "${SELECTED[@]}"; do [[ ${SCENARIO_PEER[$sc]} == nginx-tls ]] && peer_count=2; done
+measured_runs=$(( 1 + ROUNDS * (peer_count + ${#SELECTED[@]}) ))
 log "output: $OUT_DIR"
 log "scenarios: direct nginx ${SELECTED[*]}; ${measured_runs} runs of ${WARMUP}s warm-up + ${DURATION}s," \
     "about $(( measured_runs * (WARMUP + DURATION) ))s of load plus start-up"
 
-ports=$(free_ports 2)
-read -r UPSTREAM_PORT PROXY_PORT <<<"$ports"
-[[ -n $UPSTREAM_PORT && -n $PROXY_PORT ]] || die "could not pick ports for nginx"
+ports=$(free_ports 3)
+read -r UPSTREAM_PORT PROXY_PORT PROXY_TLS_PORT <<<"$ports"
+[[ -n $UPSTREAM_PORT && -n $PROXY_PORT && -n $PROXY_TLS_PORT ]] || die "could not pick ports for nginx"
 write_upstream_conf "$TMP_DIR/upstream" "$UPSTREAM_PORT"
 write_proxy_conf "$TMP_DIR/proxy" "$PROXY_PORT" "$UPSTREAM_PORT"
 start_nginx upstream "$UPSTREAM_PORT"
 start_nginx proxy "$PROXY_PORT"
+
+# The nginx peers the selected scenarios are compared with, in a stable order.
+PEERS=(nginx)
+declare -A PEER_URL=([nginx]="http://127.0.0.1:$PROXY_PORT/")
+for sc in "${SELECTED[@]}"; do
+  if [[ ${SCENARIO_PEER[$sc]} == nginx-tls && -z ${PEER_URL[nginx-tls]:-} ]]; then
+    make_tls_material
+    mkdir -p "$TMP_DIR/proxy-tls"
+    write_proxy_tls_conf "$TMP_DIR/proxy-tls" "$PROXY_TLS_PORT" "$UPSTREAM_PORT"
+    start_nginx proxy-tls "$PROXY_TLS_PORT" https
+    PEERS+=(nginx-tls)
+    PEER_URL[nginx-tls]="https://127.0.0.1:$PROXY_TLS_PORT/"
+  fi
+done
 
 {
   echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -594,7 +686,7 @@ measure direct 1 "http://127.0.0.1:$UPSTREAM_PORT/"
 # (thermal, page cache, background jobs) does not favour one side. A ZeroGate instance stays up
 # while the same scenario is next, so the last scenario of one round is not restarted for the
 # next.
-order=(nginx "${SELECTED[@]}")
+order=("${PEERS[@]}" "${SELECTED[@]}")
 for (( round = 1; round <= ROUNDS; round++ )); do
   if (( round % 2 == 0 )); then
     seq=()
@@ -603,8 +695,8 @@ for (( round = 1; round <= ROUNDS; round++ )); do
     seq=("${order[@]}")
   fi
   for target in "${seq[@]}"; do
-    if [[ $target == nginx ]]; then
-      measure nginx "$round" "http://127.0.0.1:$PROXY_PORT/"
+    if [[ -n ${PEER_URL[$target]:-} ]]; then
+      measure "$target" "$round" "${PEER_URL[$target]}"
     else
       if [[ $ZG_RUNNING != "$target" ]]; then
         stop_zerogate
@@ -633,7 +725,7 @@ row() { # SCENARIO TARGET KEY NOTE
 declare -A ZG_BEST=()
 all_keys=(direct#1)
 for (( r = 1; r <= ROUNDS; r++ )); do
-  for t in nginx "${SELECTED[@]}"; do all_keys+=("$t#$r"); done
+  for t in "${PEERS[@]}" "${SELECTED[@]}"; do all_keys+=("$t#$r"); done
 done
 {
   cat "$OUT_DIR/environment.txt"
@@ -641,9 +733,12 @@ done
   printf '%-12s %-10s %12s %10s %10s  %s\n' scenario target req/s 'p50(ms)' 'p99(ms)' check
   pick_best direct 1
   row direct upstream "$BEST" "$BAD_NOTE"
-  pick_best nginx "$ROUNDS"
-  NGINX_BEST=$BEST
-  row nginx nginx "$BEST" "$BAD_NOTE"
+  declare -A PEER_BEST=()
+  for peer in "${PEERS[@]}"; do
+    pick_best "$peer" "$ROUNDS"
+    PEER_BEST[$peer]=$BEST
+    row "$peer" nginx "$BEST" "$BAD_NOTE"
+  done
   for sc in "${SELECTED[@]}"; do
     pick_best "$sc" "$ROUNDS"
     ZG_BEST[$sc]=$BEST
@@ -651,9 +746,10 @@ done
   done
   echo
   for sc in "${SELECTED[@]}"; do
+    peer_best=${PEER_BEST[${SCENARIO_PEER[$sc]}]}
     printf 'ratio %s zerogate/nginx throughput: %s p99: %s\n' "$sc" \
-      "$(ratio "${R_RPS[${ZG_BEST[$sc]}]}" "${R_RPS[$NGINX_BEST]}")" \
-      "$(ratio "${R_P99[${ZG_BEST[$sc]}]}" "${R_P99[$NGINX_BEST]}")"
+      "$(ratio "${R_RPS[${ZG_BEST[$sc]}]}" "${R_RPS[$peer_best]}")" \
+      "$(ratio "${R_P99[${ZG_BEST[$sc]}]}" "${R_P99[$peer_best]}")"
   done
   echo
   echo "Each nginx/ZeroGate row is the best of $ROUNDS rounds by req/s (its p50/p99 come from that same"
