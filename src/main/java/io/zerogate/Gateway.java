@@ -8,7 +8,11 @@ import io.zerogate.config.ConfigException;
 import io.zerogate.config.ConfigWatcher;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.GatewaySnapshot;
+import io.zerogate.config.ListenerTls;
+import io.zerogate.identity.ClientCertificateStage;
+import io.zerogate.identity.TransportIdentity;
 import io.zerogate.policy.RouteAccessStage;
+import io.zerogate.policy.SegmentationStage;
 import io.zerogate.server.GatewayServer;
 import io.zerogate.server.RuntimeSnapshot;
 import io.zerogate.server.Transport;
@@ -60,7 +64,14 @@ public final class Gateway implements AutoCloseable {
         AtomicReference<RuntimeSnapshot> current = new AtomicReference<>(compile(config, null));
         GatewayMetrics metrics = new GatewayMetrics();
         Transport transport = Transport.best();
-        GatewayServer server = new GatewayServer(transport, eventLoops, current::get, metrics, System::nanoTime);
+        GatewayServer server = new GatewayServer(transport, eventLoops, current::get, metrics, System::nanoTime,
+                chain -> {
+                    // Read against the trust domains configured when the connection's first request arrives.
+                    TransportIdentity identity = TransportIdentity.of(chain,
+                            current.get().config().config().workloads().trustDomains());
+                    return exchange -> exchange.put(TransportIdentity.KEY, identity);
+                },
+                metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
         Gateway g = new Gateway(current, server, metrics, health);
         try {
@@ -81,7 +92,7 @@ public final class Gateway implements AutoCloseable {
                 g.watcher = w;
             }
             return g;
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (InterruptedException | ConfigException | RuntimeException e) {
             g.shutdown(Duration.ZERO);
             throw e;
         }
@@ -91,6 +102,8 @@ public final class Gateway implements AutoCloseable {
     static RuntimeSnapshot compile(GatewayConfig config, @Nullable Upstreams previous) throws ConfigException {
         GatewaySnapshot snapshot = GatewaySnapshot.compile(config);
         Chain chain = new Chain(List.of(
+                new ChainStep("client-certificate", new ClientCertificateStage()),
+                new ChainStep("segmentation", new SegmentationStage()),
                 new ChainStep("route-access", new RouteAccessStage())
         ), config.timeouts().stage());
         return new RuntimeSnapshot(snapshot, chain, Upstreams.build(config, previous));
@@ -99,9 +112,9 @@ public final class Gateway implements AutoCloseable {
     /** Swaps in a new configuration; requests in flight finish on the one they started with. */
     void apply(RuntimeSnapshot next) {
         RuntimeSnapshot previous = current.get();
-        if (!next.config().config().listeners().equals(previous.config().config().listeners())
+        if (!listenerShapes(next).equals(listenerShapes(previous))
                 || !next.config().config().admin().equals(previous.config().config().admin())) {
-            log.warn("listener and admin addresses changed in {}; they take effect on restart", next.config().config().source());
+            log.warn("listener settings or the admin address changed in {}; they take effect on restart", next.config().config().source());
         }
         current.set(next);
         metrics.watch(next.upstreams());
@@ -112,6 +125,19 @@ public final class Gateway implements AutoCloseable {
         health = fresh;
         log.info("configuration reloaded from {}: {} routes, {} services", next.config().config().source(),
                 next.config().config().routes().size(), next.config().config().services().size());
+    }
+
+    /**
+     * What of the listeners only a restart changes. The contents of TLS files are left out: rotated
+     * certificates are picked up by the listeners themselves.
+     */
+    private static List<List<Object>> listenerShapes(RuntimeSnapshot snapshot) {
+        return snapshot.config().config().listeners().stream().map(l -> {
+            ListenerTls tls = l.tls();
+            return tls == null ? List.<Object>of(l.name(), l.address())
+                    : List.<Object>of(l.name(), l.address(), tls.files(), tls.clientAuth(), tls.maxChainDepth(), tls.protocols(),
+                            tls.sni().stream().map(ListenerTls.SniCertificate::hosts).toList());
+        }).toList();
     }
 
     /** Reloads from an already parsed configuration (the watcher does this for files). */

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.OutcomeSink;
+import io.zerogate.server.TlsEvents;
 import io.zerogate.upstream.UpstreamService;
 import io.zerogate.upstream.UpstreamTarget;
 import io.zerogate.upstream.Upstreams;
@@ -19,14 +20,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Prometheus metrics of the data plane: requests by listener, route, status and decision, request latency
- * by route, and the health of every upstream target. Meters are created once per label set and cached,
+ * by route, failed TLS handshakes by listener and reason, and the health of every upstream target. Meters are created once per label set and cached,
  * so recording an outcome costs a map lookup and two atomic updates.
  */
-public final class GatewayMetrics implements OutcomeSink {
+public final class GatewayMetrics implements OutcomeSink, TlsEvents {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TlsLabels, Counter> handshakeFailures = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TlsLabels, Counter> reloads = new ConcurrentHashMap<>();
     private final MultiGauge upstreamHealth = MultiGauge.builder("zerogate_upstream_healthy")
             .description("1 when the upstream target is in rotation, 0 when ejected or failing probes")
             .register(registry);
@@ -35,6 +38,9 @@ public final class GatewayMetrics implements OutcomeSink {
             .register(registry);
 
     private record Labels(String listener, String route, int status, String decision) {}
+
+    /** A listener and one word for what happened on it (a failure reason, a reload result). */
+    private record TlsLabels(String listener, String outcome) {}
 
     @Override
     public void record(ExchangeOutcome outcome) {
@@ -66,6 +72,46 @@ public final class GatewayMetrics implements OutcomeSink {
             return outcome.reason().code();
         }
         return outcome.clientAborted() ? "client_aborted" : "forwarded";
+    }
+
+    /** Counts one failed TLS handshake on a client listener ({@code zerogate_tls_handshake_failures_total}). */
+    @Override
+    public void handshakeFailed(String listener, String reason) {
+        TlsLabels labels = new TlsLabels(listener, reason);
+        Counter c = handshakeFailures.get(labels);
+        if (c == null) {
+            c = handshakeFailures.computeIfAbsent(labels, l -> Counter.builder("zerogate_tls_handshake_failures")
+                    .description("failed TLS handshakes on client listeners by listener and reason")
+                    .tags("listener", l.listener(), "reason", l.outcome())
+                    .register(registry));
+        }
+        c.increment();
+    }
+
+    /** Counts one reading of changed TLS files ({@code zerogate_tls_certificate_reloads_total}, result applied or rejected). */
+    @Override
+    public void certificatesReloaded(String listener, boolean applied) {
+        TlsLabels labels = new TlsLabels(listener, applied ? "applied" : "rejected");
+        Counter c = reloads.get(labels);
+        if (c == null) {
+            c = reloads.computeIfAbsent(labels, l -> Counter.builder("zerogate_tls_certificate_reloads")
+                    .description("changed TLS files of client listeners read again, by whether they were applied")
+                    .tags("listener", l.listener(), "result", l.outcome())
+                    .register(registry));
+        }
+        c.increment();
+    }
+
+    /** TLS file reloads counted so far for one listener; {@code result} is applied or rejected. */
+    public double tlsCertificateReloads(String listener, String result) {
+        Counter c = reloads.get(new TlsLabels(listener, result));
+        return c == null ? 0 : c.count();
+    }
+
+    /** Failed TLS handshakes counted so far for one listener and reason (for tests and the console). */
+    public double tlsHandshakeFailures(String listener, String reason) {
+        Counter c = handshakeFailures.get(new TlsLabels(listener, reason));
+        return c == null ? 0 : c.count();
     }
 
     /** Tracks the targets of the current configuration; called at start and after every reload. */

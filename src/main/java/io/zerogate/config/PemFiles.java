@@ -8,13 +8,16 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Reading PEM certificates and PKCS#8 private keys with the JDK alone, so that a broken or mismatched file
@@ -25,7 +28,12 @@ final class PemFiles {
     private PemFiles() {}
 
     static List<X509Certificate> certificates(ConfigNode at, Path file) throws ConfigException {
-        String text = read(at, file);
+        return certificates(at::error, file);
+    }
+
+    /** As {@link #certificates(ConfigNode, Path)}, with problems reported through {@code error} (a reload has no node). */
+    static List<X509Certificate> certificates(Function<String, ConfigException> error, Path file) throws ConfigException {
+        String text = read(error, file);
         List<X509Certificate> out = new ArrayList<>();
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
@@ -33,31 +41,35 @@ final class PemFiles {
                 out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der)));
             }
         } catch (CertificateException | IllegalArgumentException e) {
-            throw at.error("'" + file + "' holds a certificate that cannot be read: " + e.getMessage());
+            throw error.apply("'" + file + "' holds a certificate that cannot be read: " + e.getMessage());
         }
         if (out.isEmpty()) {
-            throw at.error("'" + file + "' holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)");
+            throw error.apply("'" + file + "' holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)");
         }
         return out;
     }
 
     static PrivateKey privateKey(ConfigNode at, Path file) throws ConfigException {
-        String text = read(at, file);
+        return privateKey(at::error, file);
+    }
+
+    static PrivateKey privateKey(Function<String, ConfigException> error, Path file) throws ConfigException {
+        String text = read(error, file);
         if (text.contains("-----BEGIN EC PRIVATE KEY-----") || text.contains("-----BEGIN RSA PRIVATE KEY-----")) {
-            throw at.error("'" + file + "' is a PKCS#1/SEC1 key; convert it to PKCS#8 "
+            throw error.apply("'" + file + "' is a PKCS#1/SEC1 key; convert it to PKCS#8 "
                     + "(openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key)");
         }
         if (text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
-            throw at.error("'" + file + "' is an encrypted key; provide it unencrypted with restricted file permissions");
+            throw error.apply("'" + file + "' is an encrypted key; provide it unencrypted with restricted file permissions");
         }
         List<byte[]> keys;
         try {
             keys = blocks(text, "PRIVATE KEY");
         } catch (IllegalArgumentException e) {
-            throw at.error("'" + file + "' holds a private key that cannot be read: " + e.getMessage());
+            throw error.apply("'" + file + "' holds a private key that cannot be read: " + e.getMessage());
         }
         if (keys.size() != 1) {
-            throw at.error("'" + file + "' must hold exactly one PEM private key (-----BEGIN PRIVATE KEY-----), found " + keys.size());
+            throw error.apply("'" + file + "' must hold exactly one PEM private key (-----BEGIN PRIVATE KEY-----), found " + keys.size());
         }
         for (String algorithm : new String[] {"EC", "RSA", "Ed25519", "RSASSA-PSS"}) {
             try {
@@ -66,14 +78,42 @@ final class PemFiles {
                 // try the next algorithm
             }
         }
-        throw at.error("'" + file + "' holds a private key of an unsupported type (expected EC, RSA or Ed25519)");
+        throw error.apply("'" + file + "' holds a private key of an unsupported type (expected EC, RSA or Ed25519)");
     }
 
-    private static String read(ConfigNode at, Path file) throws ConfigException {
+    /**
+     * Certificate revocation lists: one or more PEM blocks ({@code -----BEGIN X509 CRL-----}), or one DER CRL.
+     * Signatures and freshness are checked when a certificate is checked against them, not here.
+     */
+    static List<X509CRL> crls(Function<String, ConfigException> error, Path file) throws ConfigException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw error.apply("'" + file + "' cannot be read: " + e.getMessage());
+        }
+        List<X509CRL> out = new ArrayList<>();
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            String text = new String(bytes, StandardCharsets.US_ASCII);
+            if (text.contains("-----BEGIN X509 CRL-----")) {
+                for (byte[] der : blocks(text, "X509 CRL")) {
+                    out.add((X509CRL) cf.generateCRL(new ByteArrayInputStream(der)));
+                }
+            } else {
+                out.add((X509CRL) cf.generateCRL(new ByteArrayInputStream(bytes)));
+            }
+        } catch (CRLException | CertificateException | IllegalArgumentException e) {
+            throw error.apply("'" + file + "' holds a CRL that cannot be read: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static String read(Function<String, ConfigException> error, Path file) throws ConfigException {
         try {
             return Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw at.error("'" + file + "' cannot be read: " + e.getMessage());
+            throw error.apply("'" + file + "' cannot be read: " + e.getMessage());
         }
     }
 

@@ -72,6 +72,8 @@ final class TlsBinder {
                 throw crlNode.error("crl has no effect without client_auth: optional or required");
             }
             crl = crlNode.readableFile();
+            // Read once here so that a broken CRL is refused with its line; the listener reads it again.
+            PemFiles.crls(crlNode::error, crl);
         }
         int depth = m.integer("max_chain_depth", 1, 10, DEFAULT_MAX_CHAIN_DEPTH);
         List<String> protocols = PROTOCOLS;
@@ -179,7 +181,7 @@ final class TlsBinder {
         return new CertificateFiles(certFile, keyFile, chain, key);
     }
 
-    private static boolean keyMatches(PrivateKey key, X509Certificate certificate) {
+    static boolean keyMatches(PrivateKey key, X509Certificate certificate) {
         String algorithm = switch (key.getAlgorithm()) {
             case "EC" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";

@@ -1,5 +1,6 @@
 package io.zerogate.identity;
 
+import io.zerogate.chain.AttributeKey;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
@@ -29,6 +30,9 @@ public record ClientCertificate(
         @Nullable SpiffeId spiffeId,
         Instant notBefore,
         Instant notAfter) {
+
+    /** The accepted client certificate of the exchange's connection, attached by {@link ClientCertificateStage}. */
+    public static final AttributeKey<ClientCertificate> KEY = AttributeKey.of("client-certificate", ClientCertificate.class);
 
     public ClientCertificate {
         Objects.requireNonNull(subjectDn, "subjectDn");

@@ -10,6 +10,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * Deny by default at the route level: a route is reachable only when it says {@code public: true} or
  * carries a rule that later stages enforce. A route with neither is refused with {@link ReasonCode#NO_RULE}.
+ * A service's {@code callers} list is such a rule: {@link SegmentationStage}, earlier in the chain, has
+ * already refused every caller not on it.
  */
 public final class RouteAccessStage implements Stage {
 
@@ -17,7 +19,7 @@ public final class RouteAccessStage implements Stage {
 
     @Override
     public CompletionStage<Decision> evaluate(Exchange exchange) {
-        if (exchange.route().config().isPublic()) {
+        if (exchange.route().config().isPublic() || !exchange.route().service().callers().isEmpty()) {
             return PROCEED;
         }
         return CompletableFuture.completedFuture(Decision.deny(ReasonCode.NO_RULE,

@@ -12,10 +12,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.zerogate.chain.OutcomeSink;
+import io.zerogate.config.ConfigException;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.ListenerConfig;
 import io.zerogate.upstream.ConnectionPool;
@@ -29,17 +31,22 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane: the client-facing HTTP/1.1 listeners and the event loops that serve them and their
- * upstream connections. Configuration is read through a supplier on every request, so a reload takes
- * effect for the next request without touching connections.
+ * The data plane: the client-facing HTTP/1.1 listeners (plain or TLS) and the event loops that serve them and
+ * their upstream connections. Configuration is read through a supplier on every request, so a reload takes
+ * effect for the next request without touching connections. TLS files are checked for changes on a thread of
+ * their own and picked up by new handshakes.
  */
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    private static final Duration ROTATION_CHECK_INTERVAL = Duration.ofSeconds(2);
+    /** Peer addresses whose handshake failures are remembered for rate-limiting their log lines. */
+    private static final int HANDSHAKE_LOG_PEERS = 4096;
 
     private final Transport transport;
     private final EventLoopGroup group;
@@ -47,13 +54,20 @@ public final class GatewayServer implements AutoCloseable {
     private final ServerContext context;
     private final List<Channel> listeners = new ArrayList<>();
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+    private final TlsEvents tlsEvents;
+    private final PeerLogLimiter handshakeLog;
+    private volatile @Nullable CertificateRotation rotation;
 
     /**
-     * @param eventLoops number of event loops (0: one per available processor)
+     * @param eventLoops        number of event loops (0: one per available processor)
+     * @param peerFacts         turns a TLS connection's verified client chain into facts on its exchanges
+     * @param tlsEvents         counts failed TLS handshakes and certificate reloads
      */
     public GatewayServer(Transport transport, int eventLoops, Supplier<RuntimeSnapshot> state, OutcomeSink sink,
-                         LongSupplier nanoClock) {
+                         LongSupplier nanoClock, PeerCertificateFacts peerFacts, TlsEvents tlsEvents) {
         this.transport = transport;
+        this.tlsEvents = tlsEvents;
+        this.handshakeLog = new PeerLogLimiter(HANDSHAKE_LOG_PEERS, Duration.ofMinutes(1), nanoClock);
         int loops = eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
         this.group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("zerogate-io", true),
                 transport.ioHandlerFactory());
@@ -65,7 +79,7 @@ public final class GatewayServer implements AutoCloseable {
         for (EventExecutor e : group) {
             pools.put(e, new ConnectionPool((EventLoop) e, upstreamTemplate, config.timeouts().idle(), maxHead));
         }
-        this.context = new ServerContext(state, sink, nanoClock, connections, pools);
+        this.context = new ServerContext(state, sink, nanoClock, connections, pools, peerFacts);
     }
 
     /** A bootstrap template for upstream connections on this server's transport (no event loop yet). */
@@ -80,10 +94,29 @@ public final class GatewayServer implements AutoCloseable {
         return group;
     }
 
-    /** Binds every configured listener; returns the bound address of each by listener name. */
-    public Map<String, InetSocketAddress> start() throws InterruptedException {
+    /**
+     * Reads every TLS listener's files, binds every configured listener and starts watching the TLS files;
+     * returns the bound address of each listener by name.
+     *
+     * @throws ConfigException when a TLS listener's files cannot be used
+     */
+    public Map<String, InetSocketAddress> start() throws InterruptedException, ConfigException {
         GatewayConfig config = context.state.get().config().config();
+        Map<String, DownstreamTls> tls = new LinkedHashMap<>();
+        SslProvider provider = DownstreamTls.provider();
+        long handshakeTimeout = config.timeouts().requestHeader().toMillis();
         for (ListenerConfig l : config.listeners()) {
+            if (l.tls() != null) {
+                tls.put(l.name(), DownstreamTls.start(l.name(), l.tls(), provider, handshakeTimeout, tlsEvents));
+            }
+        }
+        if (!tls.isEmpty()) {
+            log.info("client TLS uses {}", DownstreamTls.describe(provider));
+        }
+        for (ListenerConfig l : config.listeners()) {
+            DownstreamTls listenerTls = tls.get(l.name());
+            HandshakeObserver observer = listenerTls == null ? null : new HandshakeObserver(l.name(), tlsEvents, handshakeLog);
+            String scheme = listenerTls == null ? "http" : "https";
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
@@ -100,17 +133,25 @@ public final class GatewayServer implements AutoCloseable {
                             StrictRequestDecoder decoder = new StrictRequestDecoder(
                                     c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), context.nanoClock);
                             GatewayResponseEncoder encoder = new GatewayResponseEncoder();
+                            if (listenerTls != null) {
+                                ch.pipeline()
+                                        .addLast("tls", listenerTls.newHandler())
+                                        .addLast("tls-handshake", observer);
+                            }
                             ch.pipeline()
                                     .addLast("decoder", decoder)
                                     .addLast("encoder", encoder)
-                                    .addLast("proxy", new ProxyHandler(context, l.name(), "http", decoder, encoder));
+                                    .addLast("proxy", new ProxyHandler(context, l.name(), scheme, decoder, encoder));
                         }
                     });
             Channel ch = b.bind(l.address()).sync().channel();
             listeners.add(ch);
             InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
             bound.put(l.name(), addr);
-            log.info("listener {} accepting on {} ({})", l.name(), addr, transport.name());
+            log.info("listener {} accepting {} on {} ({})", l.name(), listenerTls == null ? "HTTP" : "HTTPS", addr, transport.name());
+        }
+        if (!tls.isEmpty()) {
+            rotation = new CertificateRotation(List.copyOf(tls.values()), ROTATION_CHECK_INTERVAL);
         }
         return Map.copyOf(bound);
     }
@@ -130,6 +171,10 @@ public final class GatewayServer implements AutoCloseable {
      */
     public void shutdown(Duration grace) {
         context.startDraining();
+        CertificateRotation r = rotation;
+        if (r != null) {
+            r.close();
+        }
         for (Channel l : listeners) {
             l.close().awaitUninterruptibly();
         }

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.zerogate.chain.ClientAddress;
 import io.zerogate.chain.Decision;
@@ -37,11 +38,16 @@ import io.zerogate.http.PathNormaliser;
 import io.zerogate.upstream.UpstreamService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +66,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final ServerContext server;
     private final String listener;
     private final String scheme;
+    /** The connection is TLS: its exchanges carry facts about the client certificate. */
+    private final boolean tls;
     private final StrictRequestDecoder decoder;
     private final GatewayResponseEncoder encoder;
     private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>(4);
@@ -85,12 +93,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private long lastActivityNanos;
     /** The current request is HTTP/1.0: a connection that stays open must say so. */
     private boolean http10;
+    /** What each exchange of this TLS connection is told about its client certificate; worked out once. */
+    private @Nullable Consumer<Exchange> peerFacts;
 
     ProxyHandler(ServerContext server, String listener, String scheme, StrictRequestDecoder decoder,
                  GatewayResponseEncoder encoder) {
         this.server = server;
         this.listener = listener;
         this.scheme = scheme;
+        this.tls = scheme.equals("https");
         this.decoder = decoder;
         this.encoder = encoder;
     }
@@ -447,6 +458,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         String requestId = newRequestId();
         Exchange exchange = new Exchange(requestId, listener, new NettyRequestHead(method, scheme, host, ok.path(), ok.query(), headers),
                 client, route, found.params(), start);
+        if (tls) {
+            attachPeerFacts(exchange);
+        }
         server.requestStarted();
         ProxiedRequest r = new ProxiedRequest(this, server, request, exchange, service, state, ok, hostHeader,
                 expectContinue, bodyFollows);
@@ -465,6 +479,37 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         }
+    }
+
+    private void attachPeerFacts(Exchange exchange) {
+        Consumer<Exchange> facts = peerFacts;
+        if (facts == null) {
+            facts = server.peerFacts.forConnection(verifiedPeerChain());
+            peerFacts = facts;
+        }
+        facts.accept(exchange);
+    }
+
+    /** The client's chain as the completed handshake verified it, leaf first; empty when it sent none. */
+    private List<X509Certificate> verifiedPeerChain() {
+        SslHandler ssl = ctx().pipeline().get(SslHandler.class);
+        if (ssl == null || !ssl.handshakeFuture().isSuccess()) {
+            // Never read as "no certificate": the connection is closed instead.
+            throw new IllegalStateException("a request on a TLS connection without a completed handshake");
+        }
+        Certificate[] peer;
+        try {
+            peer = ssl.engine().getSession().getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return List.of();
+        }
+        List<X509Certificate> chain = new ArrayList<>(peer.length);
+        for (Certificate c : peer) {
+            if (c instanceof X509Certificate x) {
+                chain.add(x);
+            }
+        }
+        return chain;
     }
 
     // ---- answers ------------------------------------------------------------------------------------

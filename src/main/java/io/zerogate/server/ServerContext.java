@@ -22,14 +22,17 @@ final class ServerContext {
     final Supplier<RuntimeSnapshot> state;
     final LongSupplier nanoClock;
     final ChannelGroup connections;
+    /** Facts about the verified client certificate chain of a TLS connection, for its exchanges. */
+    final PeerCertificateFacts peerFacts;
     private final OutcomeSink sink;
     private final Map<EventExecutor, ConnectionPool> pools;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
     ServerContext(Supplier<RuntimeSnapshot> state, OutcomeSink sink, LongSupplier nanoClock,
-                  ChannelGroup connections, Map<EventExecutor, ConnectionPool> pools) {
+                  ChannelGroup connections, Map<EventExecutor, ConnectionPool> pools, PeerCertificateFacts peerFacts) {
         this.state = state;
+        this.peerFacts = peerFacts;
         this.sink = sink;
         this.nanoClock = nanoClock;
         this.connections = connections;

@@ -118,6 +118,32 @@ public final class TestPki {
                 keys, ca);
     }
 
+    /**
+     * A CRL signed by {@code ca} that revokes {@code revoked}, valid from yesterday until {@code nextUpdate}.
+     * Returns the PEM text.
+     */
+    public static String crl(Issued ca, Instant nextUpdate, X509Certificate... revoked) {
+        try {
+            X500Name issuer = X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded());
+            org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.X509v2CRLBuilder(issuer,
+                    Date.from(Instant.now().minus(Duration.ofDays(1))));
+            b.setNextUpdate(Date.from(nextUpdate));
+            for (X509Certificate r : revoked) {
+                b.addCRLEntry(r.getSerialNumber(), Date.from(Instant.now().minus(Duration.ofHours(1))),
+                        org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+            }
+            b.addExtension(Extension.authorityKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.certificate()));
+            b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(
+                    BigInteger.valueOf(SERIAL.incrementAndGet())));
+            ContentSigner s = new JcaContentSignerBuilder("SHA256withECDSA").build(ca.keys().getPrivate());
+            java.security.cert.X509CRL crl = new org.bouncycastle.cert.jcajce.JcaX509CRLConverter().getCRL(b.build(s));
+            return pem(crl);
+        } catch (Exception e) {
+            throw new IllegalStateException("minting a test CRL failed", e);
+        }
+    }
+
     private static KeyPair keys() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");

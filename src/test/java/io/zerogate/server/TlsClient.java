@@ -1,0 +1,215 @@
+package io.zerogate.server;
+
+import io.zerogate.testing.TestPki;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An HTTPS client for the tests on the JDK's TLS: trusts the given CA, checks the server's name, sends SNI,
+ * and presents a client certificate when it has one, whatever CAs the server asks for (so that tests can
+ * present certificates the server must refuse).
+ */
+final class TlsClient {
+
+    private final TestPki.Issued serverCa;
+    private final TestPki.@Nullable Issued identity;
+    private final List<String> protocols;
+    private final @Nullable List<String> cipherSuites;
+
+    private TlsClient(TestPki.Issued serverCa, TestPki.@Nullable Issued identity, List<String> protocols,
+                      @Nullable List<String> cipherSuites) {
+        this.serverCa = serverCa;
+        this.identity = identity;
+        this.protocols = protocols;
+        this.cipherSuites = cipherSuites;
+    }
+
+    /** A client that trusts {@code serverCa}, with no client certificate. */
+    static TlsClient trusting(TestPki.Issued serverCa) {
+        return build(serverCa, null, List.of("TLSv1.3", "TLSv1.2"));
+    }
+
+    /** A client that trusts {@code serverCa} and presents {@code identity} with its chain (without the root). */
+    static TlsClient presenting(TestPki.Issued serverCa, TestPki.Issued identity) {
+        return build(serverCa, identity, List.of("TLSv1.3", "TLSv1.2"));
+    }
+
+    /** The same client restricted to {@code protocols}. */
+    TlsClient onlyProtocols(String... only) {
+        return new TlsClient(serverCa, identity, List.of(only), cipherSuites);
+    }
+
+    /** The same client offering only {@code suites}. */
+    TlsClient onlyCipherSuites(String... suites) {
+        return new TlsClient(serverCa, identity, protocols, List.of(suites));
+    }
+
+    private static TlsClient build(TestPki.Issued serverCa, TestPki.@Nullable Issued identity, List<String> protocols) {
+        return new TlsClient(serverCa, identity, protocols, null);
+    }
+
+    /** A fresh context per connection: no session is resumed, and the JDK never reuses a cached session's SNI. */
+    private SSLContext newContext() {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", serverCa.certificate());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            KeyManager[] keys = identity == null ? null : new KeyManager[] {new FixedKeyManager(identity)};
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(keys, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Connects to 127.0.0.1:{@code port} and completes the handshake.
+     *
+     * @param serverName sent as SNI and checked against the served certificate; null sends no SNI and
+     *                   checks nothing (an IP address cannot be sent as SNI)
+     */
+    SSLSocket connect(int port, @Nullable String serverName) throws IOException {
+        return connect(port, serverName, serverName != null);
+    }
+
+    /** As {@link #connect(int, String)}; {@code checkName} false accepts a certificate for another name. */
+    SSLSocket connect(int port, @Nullable String serverName, boolean checkName) throws IOException {
+        SSLSocket s = (SSLSocket) newContext().getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+        s.setSoTimeout(5_000);
+        SSLParameters p = s.getSSLParameters();
+        p.setProtocols(protocols.toArray(String[]::new));
+        if (cipherSuites != null) {
+            p.setCipherSuites(cipherSuites.toArray(String[]::new));
+        }
+        p.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+        if (checkName) {
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+        }
+        s.setSSLParameters(p);
+        s.startHandshake();
+        return s;
+    }
+
+    /** Sends {@code GET path} for {@code localhost} on a new connection and reads the one response. */
+    RawResponse get(int port, String path) throws IOException {
+        try (SSLSocket s = connect(port, "localhost")) {
+            return request(s, "GET", path, "localhost", true);
+        }
+    }
+
+    /** Sends one request on an open connection and reads its response. */
+    static RawResponse request(SSLSocket s, String method, String path, String host, boolean close) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write((method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        InputStream in = s.getInputStream();
+        return RawResponse.read(in, method.equals("HEAD"));
+    }
+
+    /**
+     * Tries a request that the server must refuse during the handshake; returns what the client saw. With TLS
+     * 1.3 the client finishes its side before the server has checked its certificate, so the refusal can
+     * arrive on the first read.
+     */
+    IOException refusedGet(int port) {
+        try (SSLSocket s = connect(port, "localhost")) {
+            OutputStream out = s.getOutputStream();
+            out.write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            int first = s.getInputStream().read();
+            if (first >= 0) {
+                throw new AssertionError("the server answered instead of refusing the handshake: "
+                        + (char) first + new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
+            }
+            return new IOException("connection closed without an answer");
+        } catch (IOException e) {
+            return e;
+        }
+    }
+
+    /**
+     * The leaf certificate the server presents to a client that sends {@code serverName} (null: no SNI). The
+     * chain must lead to the trusted CA; the name is not checked.
+     */
+    X509Certificate servedCertificate(int port, @Nullable String serverName) throws IOException {
+        try (SSLSocket s = connect(port, serverName, false)) {
+            return (X509Certificate) s.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    /** Presents one identity whatever the server asks for. */
+    private static final class FixedKeyManager extends X509ExtendedKeyManager {
+
+        private static final String ALIAS = "client";
+        private final X509Certificate[] chain;
+        private final PrivateKey key;
+
+        FixedKeyManager(TestPki.Issued identity) {
+            List<X509Certificate> c = new ArrayList<>();
+            c.add(identity.certificate());
+            for (TestPki.Issued i = identity.issuer(); i != null && i.issuer() != null; i = i.issuer()) {
+                c.add(i.certificate());
+            }
+            this.chain = c.toArray(X509Certificate[]::new);
+            this.key = identity.keys().getPrivate();
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return new String[] {ALIAS};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return ALIAS;
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return ALIAS;
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return chain.clone();
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return key;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.zerogate.testing;
+
+import io.zerogate.chain.ClientAddress;
+import io.zerogate.chain.Exchange;
+import io.zerogate.chain.RequestHead;
+import io.zerogate.config.CompiledRoute;
+import io.zerogate.config.RouteConfig;
+import io.zerogate.config.ServiceConfig;
+import io.zerogate.config.TargetAddress;
+import io.zerogate.config.UpstreamTls;
+import io.zerogate.identity.SpiffeIdPattern;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/** Exchanges built by hand for stage tests: a GET / over HTTPS on a route to one service. */
+public final class Exchanges {
+
+    private Exchanges() {}
+
+    /** A service named {@code service} with these callers (none: unrestricted). */
+    public static ServiceConfig service(String service, String... callers) {
+        List<SpiffeIdPattern> patterns = java.util.Arrays.stream(callers).map(SpiffeIdPattern::parse).toList();
+        return new ServiceConfig(service, List.of(new TargetAddress("http", "127.0.0.1", 9)),
+                ServiceConfig.Balance.ROUND_ROBIN, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                new ServiceConfig.PassiveHealth(1, Duration.ofSeconds(1)), null, 8, new UpstreamTls.Plain(), patterns);
+    }
+
+    /** A route {@code routeId} to {@code service}. */
+    public static Exchange exchange(String routeId, boolean isPublic, boolean requireClientCertificate, ServiceConfig service) {
+        RouteConfig route = new RouteConfig(routeId, null, Set.of(), "/", service.name(), isPublic, requireClientCertificate, 1);
+        RequestHead head = new RequestHead() {
+            @Override public String method() { return "GET"; }
+            @Override public String scheme() { return "https"; }
+            @Override public String host() { return "example.com"; }
+            @Override public String path() { return "/"; }
+            @Override public @Nullable String query() { return null; }
+            @Override public @Nullable String header(String name) { return null; }
+            @Override public List<String> headers(String name) { return List.of(); }
+        };
+        return new Exchange("id", "l", head, new ClientAddress(new InetSocketAddress("127.0.0.1", 1), null),
+                new CompiledRoute(route, service), Map.of(), 0);
+    }
+}
