@@ -23,6 +23,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
+import java.util.Base64;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,10 +54,27 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--admin-port", defaultValue = "9901", description = "admin port (default: ${DEFAULT-VALUE}; a free one if taken)")
     int adminPort;
 
+    @Option(names = "--mtls-port", defaultValue = "8443", description = "mTLS port (default: ${DEFAULT-VALUE}; a free one if taken)")
+    int mtlsPort;
+
     @Option(names = "--check", description = "send every example request, verify the answers, and exit")
     boolean check;
 
-    private record Example(String title, String curl, String method, String path, String extraHeader, int expected) {}
+    /**
+     * One request to try. {@code client} is null for plain HTTP, "" for TLS without a client certificate,
+     * or the name of the workload certificate to present.
+     */
+    private record Example(String title, String curl, String method, String path, String extraHeader, int expected,
+                           @Nullable String client) {
+
+        Example(String title, String curl, String method, String path, String extraHeader, int expected) {
+            this(title, curl, method, path, extraHeader, expected, null);
+        }
+    }
+
+    /** The files the demo writes for one run; all of them are removed when it ends. */
+    private static final List<String> FILES = List.of("gateway.yaml", "ca.crt", "gateway.crt", "gateway.key",
+            "checkout.crt", "checkout.key", "intruder.crt", "intruder.key");
 
     @Override
     public Integer call() throws Exception {
@@ -51,11 +82,14 @@ final class DemoCommand implements Callable<Integer> {
             Path dir = Files.createTempDirectory("zerogate-demo-");
             Path file = dir.resolve("gateway.yaml");
             try {
-                Files.writeString(file, config(usable(port), usable(adminPort), api.address().getPort()));
+                mintCertificates(dir);
+                Files.writeString(file, config(usable(port), usable(adminPort), usable(mtlsPort), api.address().getPort()));
                 return serve(api, file);
             } finally {
-                // The configuration was generated for this run only; every --check run would otherwise leave one.
-                Files.deleteIfExists(file);
+                // Generated for this run only; every --check run would otherwise leave them behind.
+                for (String name : FILES) {
+                    Files.deleteIfExists(dir.resolve(name));
+                }
                 try {
                     Files.deleteIfExists(dir);
                 } catch (DirectoryNotEmptyException editorFiles) {
@@ -65,7 +99,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int serve(SampleApi api, Path file) throws IOException, InterruptedException {
+    private int serve(SampleApi api, Path file) throws IOException, InterruptedException, GeneralSecurityException {
         Gateway gateway;
         try {
             gateway = Gateway.start(ConfigLoader.load(file), file, 0);
@@ -75,12 +109,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         try {
             int gw = gateway.listeners().get("public").getPort();
+            int mtls = gateway.listeners().get("mtls").getPort();
             int admin = gateway.adminAddress().getPort();
-            List<Example> examples = examples(gw, admin);
+            List<Example> examples = examples(gw, mtls, admin, file.getParent());
             if (check) {
-                return runChecks(examples, gw, admin);
+                return runChecks(examples, gw, mtls, admin, file.getParent());
             }
-            printIntro(file, api.address().getPort(), gw, admin, examples);
+            printIntro(file, api.address().getPort(), gw, mtls, admin, examples);
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "zerogate-demo-stop"));
             stop.await();
@@ -102,16 +137,53 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    static String config(int port, int adminPort, int upstreamPort) {
+    /**
+     * A demo CA, the gateway's certificate for localhost, and two workload certificates: the checkout
+     * service, which the payments service lists as a caller, and an intruder, which it does not.
+     */
+    private static void mintCertificates(Path dir) throws IOException {
+        CertificateMint mint = new CertificateMint();
+        Instant now = Instant.now();
+        Instant notBefore = now.minus(Duration.ofMinutes(5));
+        Instant notAfter = now.plus(Duration.ofDays(1));
+        CertificateMint.Issued ca = mint.issue("ZeroGate demo CA", CertificateMint.Purpose.AUTHORITY, List.of(),
+                notBefore, notAfter, null);
+        ca.writeCertificate(dir, "ca");
+        mint.issue("localhost", CertificateMint.Purpose.SERVER, List.of(new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1")), notBefore, notAfter, ca).write(dir, "gateway");
+        for (String workload : List.of("checkout", "intruder")) {
+            mint.issue(workload, CertificateMint.Purpose.CLIENT,
+                    List.of(new GeneralName(GeneralName.uniformResourceIdentifier, "spiffe://demo.zerogate/" + workload)),
+                    notBefore, notAfter, ca).write(dir, workload);
+        }
+    }
+
+    static String config(int port, int adminPort, int mtlsPort, int upstreamPort) {
         return """
                 # Generated by `zerogate demo`. Edit and save: the gateway reloads it atomically.
                 version: 1
                 listeners:
                   - name: public
                     address: 127.0.0.1:%d
+                  # TLS with optional client certificates from the demo CA (mTLS).
+                  - name: mtls
+                    address: 127.0.0.1:%d
+                    tls:
+                      certificate: gateway.crt
+                      private_key: gateway.key
+                      client_auth: optional
+                      client_ca: ca.crt
                 admin:
                   address: 127.0.0.1:%d
+                # Workload identities (SPIFFE IDs in client certificates) from this trust domain are accepted.
+                workloads:
+                  trust_domains: [demo.zerogate]
                 services:
+                  # Micro-segmentation: only the checkout workload may reach payments, whatever the route says.
+                  payments:
+                    targets: [http://127.0.0.1:%d]
+                    tls: none
+                    callers: ["spiffe://demo.zerogate/checkout"]
                   sample:
                     targets: [http://127.0.0.1:%d]
                     tls: none
@@ -134,11 +206,19 @@ final class DemoCommand implements Callable<Integer> {
                   - id: orders
                     match: { methods: [GET], path: "/orders/{orderId}" }
                     service: sample
-                """.formatted(port, adminPort, upstreamPort);
+                  - id: payments
+                    match: { methods: [GET], path: "/payments/{paymentId}" }
+                    service: payments
+                    public: true
+                """.formatted(port, mtlsPort, adminPort, upstreamPort, upstreamPort);
     }
 
-    private static List<Example> examples(int gw, int admin) {
+    private static List<Example> examples(int gw, int mtls, int admin, Path dir) {
         String base = "http://127.0.0.1:" + gw;
+        String tls = "https://localhost:" + mtls;
+        String ca = "--cacert " + dir.resolve("ca.crt");
+        String checkout = " --cert " + dir.resolve("checkout.crt") + " --key " + dir.resolve("checkout.key");
+        String intruder = " --cert " + dir.resolve("intruder.crt") + " --key " + dir.resolve("intruder.key");
         return List.of(
                 new Example("An allowed call to a public route", "curl -i " + base + "/hello", "GET", "/hello", "", 200),
                 new Example("What the upstream receives: a spoofed X-Forwarded-For is replaced, a request id is added",
@@ -151,14 +231,22 @@ final class DemoCommand implements Callable<Integer> {
                 new Example("Wrong method on a route: 405 with Allow", "curl -i -X DELETE " + base + "/hello", "DELETE", "/hello", "", 405),
                 new Example("A server-sent event stream passes through unbuffered", "curl -N " + base + "/events",
                         "GET", "/events", "", 200),
+                new Example("mTLS: the checkout workload calls payments with its certificate",
+                        "curl -i " + ca + checkout + " " + tls + "/payments/7", "GET", "/payments/7", "", 200, "checkout"),
+                new Example("Micro-segmentation: another workload of the same trust domain is refused",
+                        "curl -i " + ca + intruder + " " + tls + "/payments/7", "GET", "/payments/7", "", 403, "intruder"),
+                new Example("No client certificate, no workload identity: refused",
+                        "curl -i " + ca + " " + tls + "/payments/7", "GET", "/payments/7", "", 403, ""),
                 new Example("Prometheus metrics on the admin listener", "curl -s http://127.0.0.1:" + admin + "/metrics | grep zerogate_requests",
                         "GET", "@admin/metrics", "", 200));
     }
 
-    private static void printIntro(Path file, int upstream, int gw, int admin, List<Example> examples) {
+    private static void printIntro(Path file, int upstream, int gw, int mtls, int admin, List<Example> examples) {
         StringBuilder out = new StringBuilder();
         out.append("\nZeroGate demo is running.\n")
                 .append("  gateway     http://127.0.0.1:").append(gw).append('\n')
+                .append("  mTLS        https://localhost:").append(mtls).append("  (certificates in ")
+                .append(file.getParent()).append(")\n")
                 .append("  admin       http://127.0.0.1:").append(admin).append("  (/healthz /readyz /metrics)\n")
                 .append("  sample API  http://127.0.0.1:").append(upstream).append("  (behind the gateway)\n")
                 .append("  config      ").append(file).append("  (edit it: it is reloaded on save)\n\n")
@@ -171,15 +259,24 @@ final class DemoCommand implements Callable<Integer> {
         System.out.flush();
     }
 
-    private static int runChecks(List<Example> examples, int gw, int admin) throws IOException, InterruptedException {
+    private static int runChecks(List<Example> examples, int gw, int mtls, int admin, Path dir)
+            throws IOException, InterruptedException, GeneralSecurityException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         List<String> failures = new ArrayList<>();
         int passed = 0;
         for (Example e : examples) {
-            int status = e.path().startsWith("@admin")
-                    ? client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + e.path().substring(6)))
-                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode()
-                    : rawStatus(gw, e);
+            int status;
+            if (e.path().startsWith("@admin")) {
+                status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + e.path().substring(6)))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            } else if (e.client() != null) {
+                HttpClient tlsClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                        .sslContext(demoTls(dir, e.client())).build();
+                status = tlsClient.send(HttpRequest.newBuilder(URI.create("https://localhost:" + mtls + e.path()))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            } else {
+                status = rawStatus(gw, e);
+            }
             if (status == e.expected()) {
                 passed++;
                 System.out.printf("ok    %d  %s%n", status, e.curl());
@@ -190,6 +287,36 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.printf("%d passed, %d failed%n", passed, failures.size());
         return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** A TLS client context trusting the demo CA and presenting {@code client}'s certificate unless it is "". */
+    private static SSLContext demoTls(Path dir, String client) throws IOException, GeneralSecurityException {
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(dir.resolve("ca.crt"))) {
+            trust.setCertificateEntry("ca", cf.generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        KeyManagerFactory kmf = null;
+        if (!client.isEmpty()) {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            String pem = Files.readString(dir.resolve(client + ".key"));
+            byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
+            Certificate cert;
+            try (InputStream in = Files.newInputStream(dir.resolve(client + ".crt"))) {
+                cert = cf.generateCertificate(in);
+            }
+            keys.setKeyEntry(client, key, new char[0], new Certificate[] {cert});
+            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, new char[0]);
+        }
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ctx;
     }
 
     /** Sends the example as raw bytes, so the path reaches the gateway exactly as written. */

@@ -92,6 +92,8 @@ final class SampleApi implements AutoCloseable {
                 body.put("message", "hello from the sample API");
             } else if (path.equals("/healthz")) {
                 body.put("status", "ok");
+            } else if (path.startsWith("/payments/")) {
+                body.put("id", path.substring("/payments/".length())).put("status", "settled").put("amount", 42.5);
             } else if (path.startsWith("/orders/")) {
                 body.put("id", path.substring("/orders/".length())).put("owner", "alice").put("total", 42.5);
             } else if (path.equals("/echo")) {

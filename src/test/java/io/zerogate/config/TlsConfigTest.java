@@ -1,5 +1,6 @@
 package io.zerogate.config;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,15 +17,15 @@ class TlsConfigTest {
     @TempDir
     static Path dir;
 
-    private static final TestPki.Issued CA = TestPki.rootCa("ca");
-    private static final TestPki.Issued OTHER_CA = TestPki.rootCa("other");
+    private static final CertificateMint.Issued CA = TestPki.rootCa("ca");
+    private static final CertificateMint.Issued OTHER_CA = TestPki.rootCa("other");
 
     @BeforeAll
     static void files() throws Exception {
         TestPki.server(CA).write(dir, "server");
         CA.writeCertificate(dir, "ca");
         TestPki.client(CA, "gateway").write(dir, "client");
-        TestPki.Issued other = TestPki.server(OTHER_CA);
+        CertificateMint.Issued other = TestPki.server(OTHER_CA);
         other.write(dir, "other");
         // A key that belongs to another certificate.
         Files.copy(dir.resolve("other.key"), dir.resolve("mismatched.key"));

@@ -1,5 +1,6 @@
 package io.zerogate.config;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TlsMaterialTest {
 
-    private static final TestPki.Issued CA = TestPki.rootCa("ca");
+    private static final CertificateMint.Issued CA = TestPki.rootCa("ca");
 
     @TempDir
     Path dir;
@@ -38,7 +39,7 @@ class TlsMaterialTest {
     void rereadingPicksUpNewFiles() throws Exception {
         TestPki.server(CA).write(dir, "server");
         ListenerTls loaded = load("").listeners().get(0).tls();
-        TestPki.Issued next = TestPki.server(CA);
+        CertificateMint.Issued next = TestPki.server(CA);
         next.write(dir, "server");
         ListenerTls reread = TlsMaterial.reread("listener edge", loaded);
         assertThat(reread.identity().leaf()).isEqualTo(next.certificate());
@@ -61,7 +62,7 @@ class TlsMaterialTest {
     void crlsAreReadFromPemAndRefusedWhenBroken() throws Exception {
         TestPki.server(CA).write(dir, "server");
         CA.writeCertificate(dir, "ca");
-        TestPki.Issued revoked = TestPki.client(CA, "revoked");
+        CertificateMint.Issued revoked = TestPki.client(CA, "revoked");
         Files.writeString(dir.resolve("ca.crl"), TestPki.crl(CA, Instant.now().plus(Duration.ofDays(1)), revoked.certificate())
                 + TestPki.crl(CA, Instant.now().plus(Duration.ofDays(1))));
         ListenerTls tls = load("      client_auth: optional\n      client_ca: ca.crt\n      crl: ca.crl\n").listeners().get(0).tls();

@@ -1,5 +1,6 @@
 package io.zerogate.identity;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.chain.Decision;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class ClientCertificateStageTest {
 
-    private static final TestPki.Issued CA = TestPki.rootCa("ca");
+    private static final CertificateMint.Issued CA = TestPki.rootCa("ca");
     private static final Set<String> DOMAINS = Set.of("example.org");
     private static final String CHECKOUT = "spiffe://example.org/ns/prod/sa/checkout";
 
@@ -27,7 +28,7 @@ class ClientCertificateStageTest {
         return stage.evaluate(exchange).toCompletableFuture().getNow(null);
     }
 
-    private static TransportIdentity presented(TestPki.Issued certificate) {
+    private static TransportIdentity presented(CertificateMint.Issued certificate) {
         return TransportIdentity.of(List.of(certificate.certificate(), CA.certificate()), DOMAINS);
     }
 
@@ -62,7 +63,7 @@ class ClientCertificateStageTest {
 
     @Test
     void aWorkloadCertificateBecomesFactsAndAWorkloadSubject() {
-        TestPki.Issued workload = TestPki.client(CA, "checkout", CHECKOUT);
+        CertificateMint.Issued workload = TestPki.client(CA, "checkout", CHECKOUT);
         Exchange ex = exchange(true);
         ex.put(TransportIdentity.KEY, presented(workload));
         assertThat(run(ex)).isEqualTo(Decision.proceed());

@@ -1,5 +1,6 @@
 package io.zerogate.identity;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
@@ -11,14 +12,14 @@ import org.junit.jupiter.api.Test;
 
 class ClientCertificateTest {
 
-    private static final TestPki.Issued CA = TestPki.rootCa("test-ca");
+    private static final CertificateMint.Issued CA = TestPki.rootCa("test-ca");
 
     @Test
     void aWorkloadCertificateYieldsItsSpiffeIdAndThumbprint() throws Exception {
-        TestPki.Issued cert = TestPki.client(CA, "checkout", "spiffe://example.org/ns/shop/sa/checkout");
+        CertificateMint.Issued cert = TestPki.client(CA, "checkout", "spiffe://example.org/ns/shop/sa/checkout");
         ClientCertificate facts = ClientCertificate.of(cert.certificate(), Set.of("example.org"));
         assertThat(facts.spiffeId()).isEqualTo(SpiffeId.parse("spiffe://example.org/ns/shop/sa/checkout"));
-        assertThat(facts.subjectDn()).contains("CN=checkout").contains("O=ZeroGate Test");
+        assertThat(facts.subjectDn()).contains("CN=checkout").contains("O=ZeroGate");
         assertThat(facts.uris()).containsExactly("spiffe://example.org/ns/shop/sa/checkout");
         String expected = Base64.getUrlEncoder().withoutPadding().encodeToString(
                 MessageDigest.getInstance("SHA-256").digest(cert.certificate().getEncoded()));

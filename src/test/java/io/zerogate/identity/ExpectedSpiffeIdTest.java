@@ -1,5 +1,6 @@
 package io.zerogate.identity;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.TestPki;
@@ -8,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /** Which certificates prove an expected workload identity: exactly that SPIFFE ID, and no other beside it. */
 class ExpectedSpiffeIdTest {
 
-    private static final TestPki.Issued CA = TestPki.rootCa("test-ca");
+    private static final CertificateMint.Issued CA = TestPki.rootCa("test-ca");
     private static final ExpectedSpiffeId ORDERS = new ExpectedSpiffeId(SpiffeId.parse("spiffe://example.org/ns/shop/sa/orders"));
 
     @Test

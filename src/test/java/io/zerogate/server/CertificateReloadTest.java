@@ -1,5 +1,6 @@
 package io.zerogate.server;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
@@ -27,9 +28,9 @@ class CertificateReloadTest {
     /** Files are checked every 2 s; a reload is expected well within this. */
     private static final Duration RELOAD_BOUND = Duration.ofSeconds(10);
 
-    private static final TestPki.Issued CA = TestPki.rootCa("server-ca");
-    private static final TestPki.Issued CLIENT_CA = TestPki.rootCa("client-ca");
-    private static final TestPki.Issued NEXT_CLIENT_CA = TestPki.rootCa("next-client-ca");
+    private static final CertificateMint.Issued CA = TestPki.rootCa("server-ca");
+    private static final CertificateMint.Issued CLIENT_CA = TestPki.rootCa("client-ca");
+    private static final CertificateMint.Issued NEXT_CLIENT_CA = TestPki.rootCa("next-client-ca");
 
     @TempDir
     Path dir;
@@ -76,7 +77,7 @@ class CertificateReloadTest {
      * Installs a server identity the way a Kubernetes secret mount changes: the files sit in a new directory
      * and one symlink swap makes certificate and key change together.
      */
-    private void install(TestPki.Issued identity) throws Exception {
+    private void install(CertificateMint.Issued identity) throws Exception {
         Path version = Files.createDirectories(dir.resolve("v" + versions++));
         identity.write(version, "server");
         Path link = dir.resolve("current.tmp");
@@ -98,8 +99,8 @@ class CertificateReloadTest {
 
     @Test
     void newConnectionsGetTheRotatedCertificateAndOpenOnesKeepWorking() throws Exception {
-        TestPki.Issued first = TestPki.server(CA);
-        TestPki.Issued second = TestPki.server(CA);
+        CertificateMint.Issued first = TestPki.server(CA);
+        CertificateMint.Issued second = TestPki.server(CA);
         install(first);
         start("");
         TlsClient client = TlsClient.trusting(CA);
@@ -121,7 +122,7 @@ class CertificateReloadTest {
 
     @Test
     void filesThatCannotBeUsedLeaveTheOldCertificateInPlace() throws Exception {
-        TestPki.Issued first = TestPki.server(CA);
+        CertificateMint.Issued first = TestPki.server(CA);
         install(first);
         start("");
         TlsClient client = TlsClient.trusting(CA);
@@ -132,7 +133,7 @@ class CertificateReloadTest {
         assertThat(client.get(gw.port(), "/x").status()).isEqualTo(200);
 
         // A certificate with someone else's key is refused the same way.
-        TestPki.Issued other = TestPki.server(CA);
+        CertificateMint.Issued other = TestPki.server(CA);
         Path[] otherFiles = other.write(Files.createDirectories(dir.resolve("other")), "other");
         Files.copy(otherFiles[0], current().resolve("server.crt"), StandardCopyOption.REPLACE_EXISTING);
         awaitReloads("rejected", 2);
@@ -150,8 +151,8 @@ class CertificateReloadTest {
         Path clientCa = CLIENT_CA.writeCertificate(dir, "clients");
         Path crl = dir.resolve("clients.crl");
         Files.writeString(crl, TestPki.crl(CLIENT_CA, Instant.now().plus(Duration.ofDays(1))));
-        TestPki.Issued alice = TestPki.client(CLIENT_CA, "alice");
-        TestPki.Issued bob = TestPki.client(NEXT_CLIENT_CA, "bob");
+        CertificateMint.Issued alice = TestPki.client(CLIENT_CA, "alice");
+        CertificateMint.Issued bob = TestPki.client(NEXT_CLIENT_CA, "bob");
         start("""
                       client_auth: required
                       client_ca: "%s"

@@ -1,5 +1,6 @@
 package io.zerogate.server;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
@@ -28,10 +29,10 @@ class DownstreamTlsTest {
     @TempDir
     static Path dir;
 
-    private static final TestPki.Issued CA = TestPki.rootCa("server-ca");
-    private static final TestPki.Issued DEFAULT = TestPki.server(CA);
-    private static final TestPki.Issued API = TestPki.server(CA, "api.example.com");
-    private static final TestPki.Issued APPS = TestPki.server(CA, "*.apps.example.com");
+    private static final CertificateMint.Issued CA = TestPki.rootCa("server-ca");
+    private static final CertificateMint.Issued DEFAULT = TestPki.server(CA);
+    private static final CertificateMint.Issued API = TestPki.server(CA, "api.example.com");
+    private static final CertificateMint.Issued APPS = TestPki.server(CA, "*.apps.example.com");
 
     private static EchoUpstream upstream;
     private static RunningGateway gw;

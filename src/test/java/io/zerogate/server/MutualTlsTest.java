@@ -1,5 +1,6 @@
 package io.zerogate.server;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
@@ -28,26 +29,26 @@ class MutualTlsTest {
     @TempDir
     static Path dir;
 
-    private static final TestPki.Issued SERVER_CA = TestPki.rootCa("server-ca");
-    private static final TestPki.Issued CLIENT_CA = TestPki.rootCa("client-ca");
-    private static final TestPki.Issued CLIENT_INTERMEDIATE = TestPki.intermediateCa(CLIENT_CA, "client-intermediate");
-    private static final TestPki.Issued CLIENT_INTERMEDIATE_2 = TestPki.intermediateCa(CLIENT_INTERMEDIATE, "client-intermediate-2");
-    private static final TestPki.Issued OTHER_CA = TestPki.rootCa("other-ca");
+    private static final CertificateMint.Issued SERVER_CA = TestPki.rootCa("server-ca");
+    private static final CertificateMint.Issued CLIENT_CA = TestPki.rootCa("client-ca");
+    private static final CertificateMint.Issued CLIENT_INTERMEDIATE = TestPki.intermediateCa(CLIENT_CA, "client-intermediate");
+    private static final CertificateMint.Issued CLIENT_INTERMEDIATE_2 = TestPki.intermediateCa(CLIENT_INTERMEDIATE, "client-intermediate-2");
+    private static final CertificateMint.Issued OTHER_CA = TestPki.rootCa("other-ca");
 
     private static final String A = "spiffe://example.org/ns/prod/sa/checkout";
     private static final String B = "spiffe://example.org/ns/prod/sa/billing";
 
-    private static final TestPki.Issued WORKLOAD_A = TestPki.client(CLIENT_CA, "checkout", A);
-    private static final TestPki.Issued WORKLOAD_B = TestPki.client(CLIENT_CA, "billing", B);
-    private static final TestPki.Issued PERSON = TestPki.client(CLIENT_CA, "alice");
-    private static final TestPki.Issued TWO_IDS = TestPki.client(CLIENT_CA, "twice", A, B);
-    private static final TestPki.Issued FOREIGN_DOMAIN = TestPki.client(CLIENT_CA, "foreign", "spiffe://evil.example/ns/prod/sa/checkout");
-    private static final TestPki.Issued FROM_OTHER_CA = TestPki.client(OTHER_CA, "stranger", A);
-    private static final TestPki.Issued EXPIRED = TestPki.client(CLIENT_CA, "expired",
+    private static final CertificateMint.Issued WORKLOAD_A = TestPki.client(CLIENT_CA, "checkout", A);
+    private static final CertificateMint.Issued WORKLOAD_B = TestPki.client(CLIENT_CA, "billing", B);
+    private static final CertificateMint.Issued PERSON = TestPki.client(CLIENT_CA, "alice");
+    private static final CertificateMint.Issued TWO_IDS = TestPki.client(CLIENT_CA, "twice", A, B);
+    private static final CertificateMint.Issued FOREIGN_DOMAIN = TestPki.client(CLIENT_CA, "foreign", "spiffe://evil.example/ns/prod/sa/checkout");
+    private static final CertificateMint.Issued FROM_OTHER_CA = TestPki.client(OTHER_CA, "stranger", A);
+    private static final CertificateMint.Issued EXPIRED = TestPki.client(CLIENT_CA, "expired",
             Instant.now().minus(Duration.ofDays(10)), Instant.now().minus(Duration.ofDays(1)), A);
-    private static final TestPki.Issued VIA_ONE_INTERMEDIATE = TestPki.client(CLIENT_INTERMEDIATE, "deep", A);
-    private static final TestPki.Issued VIA_TWO_INTERMEDIATES = TestPki.client(CLIENT_INTERMEDIATE_2, "deeper", A);
-    private static final TestPki.Issued REVOKED = TestPki.client(CLIENT_CA, "revoked", A);
+    private static final CertificateMint.Issued VIA_ONE_INTERMEDIATE = TestPki.client(CLIENT_INTERMEDIATE, "deep", A);
+    private static final CertificateMint.Issued VIA_TWO_INTERMEDIATES = TestPki.client(CLIENT_INTERMEDIATE_2, "deeper", A);
+    private static final CertificateMint.Issued REVOKED = TestPki.client(CLIENT_CA, "revoked", A);
 
     private static EchoUpstream upstream;
     private static RunningGateway required;
@@ -129,7 +130,7 @@ class MutualTlsTest {
         upstream.clear();
     }
 
-    private static TlsClient as(TestPki.Issued identity) {
+    private static TlsClient as(CertificateMint.Issued identity) {
         return TlsClient.presenting(SERVER_CA, identity);
     }
 

@@ -1,5 +1,6 @@
 package io.zerogate.server;
 
+import io.zerogate.cli.CertificateMint;
 import io.zerogate.testing.TestPki;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,12 +31,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class TlsClient {
 
-    private final TestPki.Issued serverCa;
-    private final TestPki.@Nullable Issued identity;
+    private final CertificateMint.Issued serverCa;
+    private final CertificateMint.@Nullable Issued identity;
     private final List<String> protocols;
     private final @Nullable List<String> cipherSuites;
 
-    private TlsClient(TestPki.Issued serverCa, TestPki.@Nullable Issued identity, List<String> protocols,
+    private TlsClient(CertificateMint.Issued serverCa, CertificateMint.@Nullable Issued identity, List<String> protocols,
                       @Nullable List<String> cipherSuites) {
         this.serverCa = serverCa;
         this.identity = identity;
@@ -44,12 +45,12 @@ final class TlsClient {
     }
 
     /** A client that trusts {@code serverCa}, with no client certificate. */
-    static TlsClient trusting(TestPki.Issued serverCa) {
+    static TlsClient trusting(CertificateMint.Issued serverCa) {
         return build(serverCa, null, List.of("TLSv1.3", "TLSv1.2"));
     }
 
     /** A client that trusts {@code serverCa} and presents {@code identity} with its chain (without the root). */
-    static TlsClient presenting(TestPki.Issued serverCa, TestPki.Issued identity) {
+    static TlsClient presenting(CertificateMint.Issued serverCa, CertificateMint.Issued identity) {
         return build(serverCa, identity, List.of("TLSv1.3", "TLSv1.2"));
     }
 
@@ -63,7 +64,7 @@ final class TlsClient {
         return new TlsClient(serverCa, identity, protocols, List.of(suites));
     }
 
-    private static TlsClient build(TestPki.Issued serverCa, TestPki.@Nullable Issued identity, List<String> protocols) {
+    private static TlsClient build(CertificateMint.Issued serverCa, CertificateMint.@Nullable Issued identity, List<String> protocols) {
         return new TlsClient(serverCa, identity, protocols, null);
     }
 
@@ -167,10 +168,10 @@ final class TlsClient {
         private final X509Certificate[] chain;
         private final PrivateKey key;
 
-        FixedKeyManager(TestPki.Issued identity) {
+        FixedKeyManager(CertificateMint.Issued identity) {
             List<X509Certificate> c = new ArrayList<>();
             c.add(identity.certificate());
-            for (TestPki.Issued i = identity.issuer(); i != null && i.issuer() != null; i = i.issuer()) {
+            for (CertificateMint.Issued i = identity.issuer(); i != null && i.issuer() != null; i = i.issuer()) {
                 c.add(i.certificate());
             }
             this.chain = c.toArray(X509Certificate[]::new);

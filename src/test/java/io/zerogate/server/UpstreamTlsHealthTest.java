@@ -1,5 +1,6 @@
 package io.zerogate.server;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.Await;
@@ -21,10 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 class UpstreamTlsHealthTest {
 
     private static final String GET = "GET /r HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n";
-    private static final TestPki.Issued UPSTREAM_CA = TestPki.rootCa("upstream-ca");
-    private static final TestPki.Issued OTHER_CA = TestPki.rootCa("other-ca");
-    private static final TestPki.Issued GATEWAY_CA = TestPki.rootCa("gateway-ca");
-    private static final TestPki.Issued SERVER = TestPki.server(UPSTREAM_CA, "api.internal");
+    private static final CertificateMint.Issued UPSTREAM_CA = TestPki.rootCa("upstream-ca");
+    private static final CertificateMint.Issued OTHER_CA = TestPki.rootCa("other-ca");
+    private static final CertificateMint.Issued GATEWAY_CA = TestPki.rootCa("gateway-ca");
+    private static final CertificateMint.Issued SERVER = TestPki.server(UPSTREAM_CA, "api.internal");
 
     @TempDir
     static Path dir;

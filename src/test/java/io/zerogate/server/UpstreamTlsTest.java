@@ -1,5 +1,6 @@
 package io.zerogate.server;
 
+import io.zerogate.cli.CertificateMint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -31,12 +32,12 @@ class UpstreamTlsTest {
 
     private static final String GET = "GET /r HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n";
 
-    private static final TestPki.Issued UPSTREAM_CA = TestPki.rootCa("upstream-ca");
-    private static final TestPki.Issued OTHER_CA = TestPki.rootCa("other-ca");
-    private static final TestPki.Issued GATEWAY_CA = TestPki.rootCa("gateway-ca");
+    private static final CertificateMint.Issued UPSTREAM_CA = TestPki.rootCa("upstream-ca");
+    private static final CertificateMint.Issued OTHER_CA = TestPki.rootCa("other-ca");
+    private static final CertificateMint.Issued GATEWAY_CA = TestPki.rootCa("gateway-ca");
     /** Names localhost, 127.0.0.1 and api.internal. */
-    private static final TestPki.Issued SERVER = TestPki.server(UPSTREAM_CA, "api.internal");
-    private static final TestPki.Issued ORDERS_WORKLOAD = TestPki.workloadServer(UPSTREAM_CA, "spiffe://example.org/orders");
+    private static final CertificateMint.Issued SERVER = TestPki.server(UPSTREAM_CA, "api.internal");
+    private static final CertificateMint.Issued ORDERS_WORKLOAD = TestPki.workloadServer(UPSTREAM_CA, "spiffe://example.org/orders");
 
     @TempDir
     static Path dir;
@@ -194,7 +195,7 @@ class UpstreamTlsTest {
              RunningGateway gw = RunningGateway.start(config(ip(up), trusting(upstreamCa, withGatewayCertificate("server_name: api.internal"))))) {
             String res = gw.exchange(GET);
             assertAnswered(res);
-            assertThat(Wire.header(res, TlsUpstream.SEEN_CLIENT_SUBJECT)).isEqualTo("O=ZeroGate Test,CN=zerogate-gateway");
+            assertThat(Wire.header(res, TlsUpstream.SEEN_CLIENT_SUBJECT)).isEqualTo("O=ZeroGate,CN=zerogate-gateway");
             assertThat(Wire.header(res, TlsUpstream.SEEN_CLIENT_SPIFFE)).isEqualTo("spiffe://example.org/gateway");
         }
     }
@@ -388,7 +389,7 @@ class UpstreamTlsTest {
 
     @Test
     void idempotentRequestMovesOnFromATargetThatFailsVerification() throws Exception {
-        TestPki.Issued impostor = TestPki.server(OTHER_CA, "api.internal");
+        CertificateMint.Issued impostor = TestPki.server(OTHER_CA, "api.internal");
         try (TlsUpstream bad = TlsUpstream.start(impostor, null);
              TlsUpstream good = TlsUpstream.start(SERVER, null);
              RunningGateway gw = RunningGateway.start(config(ip(bad) + ", " + ip(good), trusting(upstreamCa, "server_name: api.internal"),

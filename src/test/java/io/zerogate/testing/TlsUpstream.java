@@ -1,5 +1,6 @@
 package io.zerogate.testing;
 
+import io.zerogate.cli.CertificateMint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -90,10 +91,10 @@ public final class TlsUpstream implements AutoCloseable {
      * @param clientCa    when not null, a client certificate signed by it is required
      * @param protocols   the TLS versions offered; none means the defaults
      */
-    public static TlsUpstream start(TestPki.Issued certificate, TestPki.@Nullable Issued clientCa, String... protocols)
+    public static TlsUpstream start(CertificateMint.Issued certificate, CertificateMint.@Nullable Issued clientCa, String... protocols)
             throws Exception {
         List<X509Certificate> chain = new ArrayList<>();
-        for (TestPki.Issued i = certificate; i != null && i.issuer() != null; i = i.issuer()) {
+        for (CertificateMint.Issued i = certificate; i != null && i.issuer() != null; i = i.issuer()) {
             chain.add(i.certificate());
         }
         SslContextBuilder b = SslContextBuilder.forServer(certificate.keys().getPrivate(), chain);
