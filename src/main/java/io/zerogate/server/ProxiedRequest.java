@@ -409,11 +409,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
 
     @Override
     public void onClosed(@Nullable Throwable cause) {
-        UpstreamConnection c = connection;
-        connection = null;
-        if (c != null) {
-            c.discard();
-        }
+        discardConnection();
         switch (phase) {
             case TUNNEL -> {
                 phase = Phase.DONE;
@@ -465,11 +461,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
      */
     private void breakOff() {
         phase = Phase.DONE;
-        UpstreamConnection c = connection;
-        connection = null;
-        if (c != null) {
-            c.discard();
-        }
+        discardConnection();
         record(status, ReasonCode.UPSTREAM_PROTOCOL_ERROR, false);
         client.requestFinishedAndClosing();
         client.ctx().flush();
@@ -523,11 +515,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
         phase = Phase.DONE;
         cancelResponseTimer();
-        UpstreamConnection c = connection;
-        connection = null;
-        if (c != null) {
-            c.discard();
-        }
+        discardConnection();
         boolean close = !requestComplete && (bodyForwarded || expectsBody()) || !clientKeepAlive || client.mustCloseAfterResponse();
         client.writeProblem(deny, exchange.requestId(), head, close);
         record(deny.status(), deny.reason(), false);
@@ -557,14 +545,19 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             return;
         }
         phase = Phase.DONE;
+        discardConnection();
+        record(status, deny.reason(), false);
+        client.requestFinishedAndClosing();
+        client.ctx().close();
+    }
+
+    /** Ends the lease on the upstream connection and closes it: its framing can no longer be trusted. */
+    private void discardConnection() {
         UpstreamConnection c = connection;
         connection = null;
         if (c != null) {
             c.discard();
         }
-        record(status, deny.reason(), false);
-        client.requestFinishedAndClosing();
-        client.ctx().close();
     }
 
     /** The client connection closed. */
@@ -575,11 +568,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         boolean wasTunnel = phase == Phase.TUNNEL;
         phase = Phase.DONE;
         cancelResponseTimer();
-        UpstreamConnection c = connection;
-        connection = null;
-        if (c != null) {
-            c.discard();
-        }
+        discardConnection();
         record(wasTunnel ? 101 : responseStarted ? status : 0, null, !wasTunnel);
     }
 
