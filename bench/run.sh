@@ -70,12 +70,18 @@ scenario_forward() {
 }
 
 config_forward() {
-  cat >"$1" <<EOF
+  zerogate_yaml "" >"$1"
+}
+
+# The benchmark gateway: one listener (with the TLS lines given as $1, if any), the admin listener,
+# and public routes for every path to the upstream.
+zerogate_yaml() { # LISTENER_TLS_LINES
+  cat <<EOF
 version: 1
 listeners:
   - name: bench
     address: 127.0.0.1:$ZG_PORT
-admin:
+$1admin:
   address: 127.0.0.1:$ZG_ADMIN_PORT
 services:
   upstream:
@@ -99,31 +105,11 @@ scenario_tls() {
 }
 
 config_tls() {
-  cat >"$1" <<EOF
-version: 1
-listeners:
-  - name: bench
-    address: 127.0.0.1:$ZG_PORT
-    tls:
+  zerogate_yaml "    tls:
       certificate: $TMP_DIR/tls/server.crt
       private_key: $TMP_DIR/tls/server.key
       protocols: [TLSv1.3]
-admin:
-  address: 127.0.0.1:$ZG_ADMIN_PORT
-services:
-  upstream:
-    targets: [http://127.0.0.1:$UPSTREAM_PORT]
-    tls: none
-routes:
-  - id: all
-    match: { path: "/{path...}" }
-    service: upstream
-    public: true
-  - id: root
-    match: { path: "/" }
-    service: upstream
-    public: true
-EOF
+" >"$1"
 }
 
 # A throw-away EC P-256 certificate for localhost/127.0.0.1, shared by nginx-tls and ZeroGate.
