@@ -109,8 +109,11 @@ public final class Gateway implements AutoCloseable {
         return new RuntimeSnapshot(snapshot, chain, Upstreams.build(config, previous));
     }
 
-    /** Swaps in a new configuration; requests in flight finish on the one they started with. */
-    void apply(RuntimeSnapshot next) {
+    /**
+     * Swaps in a new configuration; requests in flight finish on the one they started with. Serialised, so
+     * that a reload through the API and one from the file watcher never interleave their health checkers.
+     */
+    synchronized void apply(RuntimeSnapshot next) {
         RuntimeSnapshot previous = current.get();
         if (!listenerShapes(next).equals(listenerShapes(previous))
                 || !next.config().config().admin().equals(previous.config().config().admin())) {
@@ -141,7 +144,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Reloads from an already parsed configuration (the watcher does this for files). */
-    public void reload(GatewayConfig config) throws ConfigException {
+    public synchronized void reload(GatewayConfig config) throws ConfigException {
         apply(compile(config, current.get().upstreams()));
     }
 
