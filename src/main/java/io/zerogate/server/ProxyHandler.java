@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -22,8 +21,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.zerogate.chain.ClientAddress;
@@ -43,7 +40,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -61,7 +57,6 @@ import org.slf4j.LoggerFactory;
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
-    private static final String EXPECT_CONTINUE = "100-continue";
 
     private final ServerContext server;
     private final String listener;
@@ -359,81 +354,24 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         cancelHeadTimer();
         http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         long start = server.nanoClock.getAsLong();
-        if (request.decoderResult().isFailure()) {
-            refuseUnparsed(decoderFailure(request.decoderResult().cause()));
-            return;
-        }
-        HttpHeaders headers = request.headers();
         int maxHeaderCount = server.state.get().config().config().limits().maxHeaderCount();
-        if (headers.size() > maxHeaderCount) {
-            refuseUnparsed(Decision.deny(ReasonCode.HEADERS_TOO_LARGE, headers.size() + " header fields (limit " + maxHeaderCount + ")"));
+        RequestHeadCheck.Verdict verdict = RequestHeadCheck.check(request, maxHeaderCount);
+        if (verdict instanceof RequestHeadCheck.FramingLost lost) {
+            refuseUnparsed(lost.deny());
             return;
         }
-        boolean bodyFollows = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        HttpVersion version = request.protocolVersion();
-        if (version.majorVersion() != 1 || version.minorVersion() > 1) {
-            refuseUnparsed(Decision.deny(ReasonCode.MALFORMED_REQUEST, "unsupported protocol version " + version));
+        if (verdict instanceof RequestHeadCheck.Refused refused) {
+            refuse(refused.deny(), request, start, null, refused.bodyFollows());
             return;
         }
-        List<String> te = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!te.isEmpty() && (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked"))) {
-            refuseUnparsed(Decision.deny(ReasonCode.AMBIGUOUS_FRAMING, "Transfer-Encoding other than exactly chunked"));
-            return;
-        }
-        if (!te.isEmpty()) {
-            // Forwarded in the one spelling every back end reads as chunked ("Chunked" is not, to some).
-            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-        String method = request.method().name();
-        if (request.method() == HttpMethod.CONNECT) {
-            refuse(Decision.deny(ReasonCode.METHOD_NOT_ALLOWED, "CONNECT is not proxied"), request, start, null, bodyFollows);
-            return;
-        }
-        // Host: exactly one in HTTP/1.1 (RFC 9112 section 3.2); absolute-form must agree with it.
-        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1 || (hosts.isEmpty() && version.minorVersion() == 1)) {
-            refuseUnparsed(Decision.deny(ReasonCode.HOST_REJECTED, hosts.size() + " Host header fields"));
-            return;
-        }
-        String hostHeader = hosts.isEmpty() ? null : hosts.get(0);
-        String host = hostHeader == null ? "" : Authority.host(hostHeader);
-        if (host == null) {
-            refuseUnparsed(Decision.deny(ReasonCode.HOST_REJECTED, "invalid Host header"));
-            return;
-        }
-        String target = request.uri();
-        if (target.isEmpty() || target.charAt(0) != '/') {
-            int schemeEnd = target.indexOf("://");
-            String s = schemeEnd > 0 ? target.substring(0, schemeEnd).toLowerCase(Locale.ROOT) : "";
-            if (!s.equals("http") && !s.equals("https")) {
-                refuseUnparsed(Decision.deny(ReasonCode.PATH_REJECTED, "request target is not origin-form or absolute-form"));
-                return;
-            }
-            int pathStart = target.indexOf('/', schemeEnd + 3);
-            String authority = target.substring(schemeEnd + 3, pathStart < 0 ? target.length() : pathStart);
-            String absoluteHost = Authority.host(authority);
-            if (absoluteHost == null || hostHeader == null || !authority.equalsIgnoreCase(hostHeader)) {
-                refuseUnparsed(Decision.deny(ReasonCode.HOST_REJECTED, "absolute-form authority does not match Host"));
-                return;
-            }
-            target = pathStart < 0 ? "/" : target.substring(pathStart);
-        }
-        PathNormaliser.Result normalised = PathNormaliser.normalise(target);
-        if (!(normalised instanceof PathNormaliser.Ok ok)) {
-            PathNormaliser.Rejected rejected = (PathNormaliser.Rejected) normalised;
-            refuse(Decision.deny(ReasonCode.PATH_REJECTED, rejected.reason().name()), request, start, null, bodyFollows);
-            return;
-        }
-        String expect = headers.get(HttpHeaderNames.EXPECT);
-        boolean expectContinue = false;
-        if (expect != null) {
-            if (!expect.equalsIgnoreCase(EXPECT_CONTINUE)) {
-                refuse(Decision.deny(ReasonCode.EXPECTATION_FAILED, "unsupported expectation"), request, start, null, bodyFollows);
-                return;
-            }
-            // An HTTP/1.0 client knows no interim responses: its 100-continue is ignored (RFC 9110 section 10.1.1).
-            expectContinue = version.minorVersion() == 1;
-        }
+        RequestHeadCheck.Accepted head = (RequestHeadCheck.Accepted) verdict;
+        HttpHeaders headers = request.headers();
+        String method = head.method();
+        String host = head.host();
+        String hostHeader = head.hostHeader();
+        PathNormaliser.Ok ok = head.target();
+        boolean bodyFollows = head.bodyFollows();
+        boolean expectContinue = head.expectContinue();
         RuntimeSnapshot state = server.state.get();
         Router.Result<CompiledRoute> routed = state.config().router().route(host, method, ok.path());
         if (routed instanceof Router.MethodNotAllowed<CompiledRoute> mna) {
@@ -697,29 +635,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void cancelHeadTimer() {
         headDeadline().clear();
-    }
-
-    private static Decision.Deny decoderFailure(Throwable cause) {
-        if (cause instanceof TooLongHttpLineException) {
-            return Decision.deny(ReasonCode.URI_TOO_LONG, "request line too long");
-        }
-        if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-            return Decision.deny(ReasonCode.HEADERS_TOO_LARGE, "header section too large");
-        }
-        String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-        // Netty's header validation quotes the offending name, which the client chose: classify it before
-        // looking for framing words that name could contain.
-        if (message.startsWith("a header name") || message.startsWith("a header value") || message.startsWith("empty headers")) {
-            return Decision.deny(ReasonCode.INVALID_HEADER, cause.getClass().getSimpleName() + ": " + cause.getMessage());
-        }
-        if (message.contains("content-length") || message.contains("transfer-encoding") || message.contains("transfer coding")
-                || message.contains("chunk")) {
-            return Decision.deny(ReasonCode.AMBIGUOUS_FRAMING, cause.getClass().getSimpleName() + ": " + cause.getMessage());
-        }
-        if (message.contains("header") || message.contains("separator") || message.contains("colon")) {
-            return Decision.deny(ReasonCode.INVALID_HEADER, cause.getClass().getSimpleName() + ": " + cause.getMessage());
-        }
-        return Decision.deny(ReasonCode.MALFORMED_REQUEST, cause.getClass().getSimpleName() + ": " + cause.getMessage());
     }
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
