@@ -2,13 +2,9 @@ package io.zerogate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zerogate.testing.RunningGateway;
 import java.io.IOException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,54 +15,32 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class NormalisationThroughProxyTest {
 
-    private static EchoUpstream up;
-    private static RunningGateway gw;
-
-    @BeforeAll
-    static void start() throws Exception {
-        up = EchoUpstream.start();
-        gw = RunningGateway.start("""
-                services:
-                  app:
-                    targets: [%s]
-                    tls: none
-                routes:
-                  - id: open
-                    match: { path: "/{rest...}" }
-                    service: app
-                    public: true
-                  - id: public-item
-                    match: { path: "/public/{x}" }
-                    service: app
-                    public: true
-                  - id: admin
-                    match: { path: /admin }
-                    service: app
-                  - id: admin-sub
-                    match: { path: "/admin/{rest...}" }
-                    service: app
-                """.formatted(up.target()));
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        gw.close();
-        up.close();
-    }
-
-    @BeforeEach
-    void forgetEarlierTests() {
-        up.clear();
-    }
-
-    @AfterEach
-    void noOtherRequestReachedTheUpstream() {
-        assertThat(up.heads()).isEmpty();
-    }
+    @RegisterExtension
+    static final EchoGateway env = EchoGateway.serving(target -> """
+                    services:
+                      app:
+                        targets: [%s]
+                        tls: none
+                    routes:
+                      - id: open
+                        match: { path: "/{rest...}" }
+                        service: app
+                        public: true
+                      - id: public-item
+                        match: { path: "/public/{x}" }
+                        service: app
+                        public: true
+                      - id: admin
+                        match: { path: /admin }
+                        service: app
+                      - id: admin-sub
+                        match: { path: "/admin/{rest...}" }
+                        service: app
+                    """.formatted(target));
 
     /** Sends a GET on its own connection and returns the one response. */
     private static RawResponse get(String target) throws IOException {
-        return RawResponse.parseOne(gw.exchange("GET " + target + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        return RawResponse.parseOne(env.gateway().exchange("GET " + target + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -88,7 +62,7 @@ class NormalisationThroughProxyTest {
         RawResponse r = get(sent);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("x-echo-line")).isEqualTo("GET " + forwarded + " HTTP/1.1");
-        assertThat(EchoUpstream.requestLine(up.nextHead())).isEqualTo("GET " + forwarded + " HTTP/1.1");
+        assertThat(EchoUpstream.requestLine(env.upstream().nextHead())).isEqualTo("GET " + forwarded + " HTTP/1.1");
     }
 
     @ParameterizedTest
@@ -96,14 +70,14 @@ class NormalisationThroughProxyTest {
     void queryIsForwardedVerbatim(String target) throws Exception {
         RawResponse r = get(target);
         assertThat(r.status()).isEqualTo(200);
-        assertThat(EchoUpstream.requestLine(up.nextHead())).isEqualTo("GET " + target + " HTTP/1.1");
+        assertThat(EchoUpstream.requestLine(env.upstream().nextHead())).isEqualTo("GET " + target + " HTTP/1.1");
     }
 
     @Test
     void pathIsNormalisedWhileTheQueryIsNot() throws Exception {
         RawResponse r = get("/a/../b%7e?c=/../%7e");
         assertThat(r.status()).isEqualTo(200);
-        assertThat(EchoUpstream.requestLine(up.nextHead())).isEqualTo("GET /b~?c=/../%7e HTTP/1.1");
+        assertThat(EchoUpstream.requestLine(env.upstream().nextHead())).isEqualTo("GET /b~?c=/../%7e HTTP/1.1");
     }
 
     @ParameterizedTest
@@ -117,12 +91,12 @@ class NormalisationThroughProxyTest {
         String raw = "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n";
         if (target.contains(" ")) {
             // A space in the target breaks the request line itself.
-            RawResponse r = RawResponse.parseOne(gw.exchange(raw));
+            RawResponse r = RawResponse.parseOne(env.gateway().exchange(raw));
             assertThat(r.status()).isEqualTo(400);
             assertThat(r.problemCode()).isEqualTo("malformed_request");
             return;
         }
-        try (RawClient c = RawClient.open(gw)) {
+        try (RawClient c = RawClient.open(env.gateway())) {
             RawResponse r = c.send(raw).read();
             assertThat(r.status()).as(r.raw()).isEqualTo(400);
             assertThat(r.problemCode()).isEqualTo("path_rejected");
@@ -131,7 +105,7 @@ class NormalisationThroughProxyTest {
             RawResponse next = c.send("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n").read();
             assertThat(next.status()).isEqualTo(200);
         }
-        assertThat(EchoUpstream.requestLine(up.nextHead())).isEqualTo("GET /ok HTTP/1.1");
+        assertThat(EchoUpstream.requestLine(env.upstream().nextHead())).isEqualTo("GET /ok HTTP/1.1");
     }
 
     @ParameterizedTest
@@ -165,6 +139,6 @@ class NormalisationThroughProxyTest {
     void doubleSlashAtTheStartIsAPathNotAnAuthority() throws Exception {
         RawResponse r = get("//evil.example/x");
         assertThat(r.status()).isEqualTo(200);
-        assertThat(EchoUpstream.requestLine(up.nextHead())).isEqualTo("GET /evil.example/x HTTP/1.1");
+        assertThat(EchoUpstream.requestLine(env.upstream().nextHead())).isEqualTo("GET /evil.example/x HTTP/1.1");
     }
 }
