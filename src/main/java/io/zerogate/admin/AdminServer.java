@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.zerogate.server.ListenerBindException;
 import io.zerogate.server.Transport;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,7 @@ public final class AdminServer implements AutoCloseable {
     private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType,
                                 InetSocketAddress address, GatewayMetrics metrics, BooleanSupplier ready)
             throws InterruptedException {
-        return new ServerBootstrap()
+        return ListenerBindException.bind(new ServerBootstrap()
                 .group(group)
                 .channel(channelType)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -68,8 +69,7 @@ public final class AdminServer implements AutoCloseable {
                                 new HttpObjectAggregator(16 * 1024),
                                 new Endpoints(metrics, ready));
                     }
-                })
-                .bind(address).sync().channel();
+                }), address, "the admin listener");
     }
 
     public InetSocketAddress address() {

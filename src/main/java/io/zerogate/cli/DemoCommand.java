@@ -103,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
         Gateway gateway;
         try {
             gateway = Gateway.start(ConfigLoader.load(file), file, 0);
-        } catch (ConfigException e) {
+        } catch (ConfigException | io.zerogate.server.ListenerBindException e) {
             System.err.println(e.getMessage());
             return 1;
         }

@@ -4,6 +4,7 @@ import io.zerogate.Gateway;
 import io.zerogate.config.ConfigException;
 import io.zerogate.config.ConfigLoader;
 import io.zerogate.config.GatewayConfig;
+import io.zerogate.server.ListenerBindException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +30,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             parsed = ConfigLoader.load(config);
             gateway = Gateway.start(parsed, config, eventLoops);
-        } catch (ConfigException e) {
+        } catch (ConfigException | ListenerBindException e) {
             System.err.println(e.getMessage());
             return 1;
         }

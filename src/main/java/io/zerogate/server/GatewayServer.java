@@ -144,7 +144,7 @@ public final class GatewayServer implements AutoCloseable {
                                     .addLast("proxy", new ProxyHandler(context, l.name(), scheme, decoder, encoder));
                         }
                     });
-            Channel ch = b.bind(l.address()).sync().channel();
+            Channel ch = ListenerBindException.bind(b, l.address(), "listener " + l.name());
             listeners.add(ch);
             InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
             bound.put(l.name(), addr);
