@@ -119,7 +119,8 @@ public final class CertificateMint {
         }
     }
 
-    private static String pem(Object... objects) throws IOException {
+    /** PEM text of certificates, keys or CRLs, in order. */
+    public static String pem(Object... objects) throws IOException {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(out)) {
             for (Object o : objects) {

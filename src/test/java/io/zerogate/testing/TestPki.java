@@ -2,8 +2,6 @@ package io.zerogate.testing;
 
 import io.zerogate.cli.CertificateMint;
 
-import java.io.IOException;
-import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +28,6 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -115,19 +112,9 @@ public final class TestPki {
                     BigInteger.valueOf(SERIAL.incrementAndGet())));
             ContentSigner s = new JcaContentSignerBuilder("SHA256withECDSA").build(ca.keys().getPrivate());
             java.security.cert.X509CRL crl = new org.bouncycastle.cert.jcajce.JcaX509CRLConverter().getCRL(b.build(s));
-            return pem(crl);
+            return CertificateMint.pem(crl);
         } catch (Exception e) {
             throw new IllegalStateException("minting a test CRL failed", e);
         }
-    }
-
-    private static String pem(Object... objects) throws IOException {
-        StringWriter out = new StringWriter();
-        try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-            for (Object o : objects) {
-                w.writeObject(o);
-            }
-        }
-        return out.toString();
     }
 }
