@@ -130,7 +130,8 @@ public final class ConfigLoader {
         Timeouts timeouts = timeouts(m.optional("timeouts"));
         Map<String, ServiceConfig> services = ServiceBinder.bind(m.required("services"), workloads);
         List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet());
-        return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, limits, timeouts,
+        return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, IdentityConfig.NONE,
+                StateConfig.LOCAL, limits, timeouts,
                 services, routes);
     }
 

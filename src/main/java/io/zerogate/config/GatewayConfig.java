@@ -16,6 +16,8 @@ public record GatewayConfig(
         AdminConfig admin,
         TrustedProxies trustedProxies,
         WorkloadConfig workloads,
+        IdentityConfig identity,
+        StateConfig state,
         ServerLimits limits,
         Timeouts timeouts,
         Map<String, ServiceConfig> services,

@@ -53,7 +53,8 @@ final class RouteBinder {
             if (requireNode != null) {
                 clientCertificate = requireNode.mapping("client_certificate").bool("client_certificate", false);
             }
-            out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, clientCertificate,
+            out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, RouteAuthentication.NONE,
+                    clientCertificate ? new RouteRequirements(true, Set.of(), false, List.of(), null, RouteRequirements.BoundToken.NONE) : RouteRequirements.NONE,
                     item.line()));
         }
         return out;

@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * @param path      a path template such as {@code /orders/{orderId}} or {@code /files/{path...}}
  * @param isPublic  true when the route is explicitly open to anonymous callers; a route that is neither
  *                  public nor governed by a rule is denied
- * @param requireClientCertificate the caller must have presented a verified client certificate
+ * @param authenticate how callers prove who they are
+ * @param require   what the route demands of its caller
  * @param line      line of the route in the configuration file (for messages)
  */
 public record RouteConfig(
@@ -21,10 +22,18 @@ public record RouteConfig(
         String path,
         String service,
         boolean isPublic,
-        boolean requireClientCertificate,
+        RouteAuthentication authenticate,
+        RouteRequirements require,
         int line) {
 
     public RouteConfig {
         methods = Set.copyOf(methods);
+        java.util.Objects.requireNonNull(authenticate, "authenticate");
+        java.util.Objects.requireNonNull(require, "require");
+    }
+
+    /** The caller must have presented a verified client certificate. */
+    public boolean requireClientCertificate() {
+        return require.clientCertificate();
     }
 }

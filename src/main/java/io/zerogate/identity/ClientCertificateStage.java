@@ -11,7 +11,9 @@ import java.util.concurrent.CompletionStage;
  * Turns the client certificate of the exchange's connection into facts for later stages, and enforces the
  * route's {@code require.client_certificate}. A certificate the handshake verified but whose identity cannot
  * be used is refused on every route: a caller that presents an identity must present a usable one.
- * A certificate with a SPIFFE ID makes the caller a {@link Subject.Kind#WORKLOAD} subject.
+ * A certificate with a SPIFFE ID makes the caller a {@link Subject.Kind#WORKLOAD} subject, unless the route
+ * authenticates callers by a credential: then the credential names the subject, and the certificate stays a
+ * fact that sender-constrained tokens are checked against.
  */
 public final class ClientCertificateStage implements Stage {
 
@@ -28,7 +30,7 @@ public final class ClientCertificateStage implements Stage {
             ClientCertificate certificate = certified.certificate();
             exchange.put(ClientCertificate.KEY, certificate);
             SpiffeId workload = certificate.spiffeId();
-            if (workload != null) {
+            if (workload != null && !exchange.route().config().authenticate().required()) {
                 exchange.put(Subject.KEY, Subject.workload(workload));
             }
             return PROCEED;

@@ -118,8 +118,8 @@ class ConfigLoaderTest {
                         SpiffeIdPattern.parse("spiffe://example.org/ns/shop/**"))));
         assertThat(config.workloads().trustDomains()).containsExactly("example.org");
         assertThat(config.routes()).containsExactly(
-                new RouteConfig("read-order", "api.example.com", Set.of("GET", "HEAD"), "/orders/{orderId}", "orders", true, false, 34),
-                new RouteConfig("wild:2", "*.example.com", Set.of(), "/", "orders", false, true, 41));
+                new RouteConfig("read-order", "api.example.com", Set.of("GET", "HEAD"), "/orders/{orderId}", "orders", true, RouteAuthentication.NONE, RouteRequirements.NONE, 34),
+                new RouteConfig("wild:2", "*.example.com", Set.of(), "/", "orders", false, RouteAuthentication.NONE, new RouteRequirements(true, Set.of(), false, List.of(), null, RouteRequirements.BoundToken.NONE), 41));
     }
 
     @Test

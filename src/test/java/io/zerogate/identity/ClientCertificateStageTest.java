@@ -72,7 +72,7 @@ class ClientCertificateStageTest {
         assertThat(facts.spiffeId()).isEqualTo(SpiffeId.parse(CHECKOUT));
         assertThat(facts.thumbprint()).isEqualTo(ClientCertificate.thumbprint(workload.certificate()));
         Subject subject = ex.get(Subject.KEY);
-        assertThat(subject).isEqualTo(new Subject(CHECKOUT, Subject.Kind.WORKLOAD, null, Set.of(), java.util.Map.of()));
+        assertThat(subject).isEqualTo(Subject.workload(SpiffeId.parse(CHECKOUT)));
     }
 
     @Test
