@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Microseconds per identity assertion signature, on one thread and on two at once.
  *
  * <pre>
- * ./zerogate version >/dev/null        # builds target/zerogate.jar if needed
- * java -cp target/zerogate.jar bench/AssertionSignBench.java                                 # native provider when it loads
- * java -Dzerogate.crypto.jdk-only=true -cp target/zerogate.jar bench/AssertionSignBench.java # the JDK's provider
+ * ./zerogate version >/dev/null    # builds target/zerogate.jar if needed
+ * java --enable-native-access=ALL-UNNAMED -cp target/zerogate.jar bench/AssertionSignBench.java [SECONDS]
+ * java -Dzerogate.crypto.jdk-only=true -cp target/zerogate.jar bench/AssertionSignBench.java [SECONDS]
  * </pre>
+ * The first uses the native provider when it loads, the second the JDK's.
  */
 public class AssertionSignBench {
 

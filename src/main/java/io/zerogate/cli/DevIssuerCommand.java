@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
                     + "(seconds, 1-3600, default 300). Tokens are RS256 with typ at+jwt."
         },
         footer = {"", "Example:", "  zerogate dev-issuer --listen 127.0.0.1:9400",
-                "  curl -s http://127.0.0.1:9400/token -d sub=alice -d aud=orders-api -d scope=orders:read"})
+                "  curl -s http://127.0.0.1:9400/token -d sub=alice -d aud=orders-api \\",
+                "       -d scope=orders:read -d amr=pwd,otp -d ttl=600"})
 final class DevIssuerCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",

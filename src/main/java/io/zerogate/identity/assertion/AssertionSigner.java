@@ -155,7 +155,7 @@ public final class AssertionSigner {
         return "AssertionSigner[iss=" + issuer + ", kid=" + keyId + ", lifetime=" + lifetimeSeconds + "s]";
     }
 
-    static String kind(Subject.Kind kind) {
+    private static String kind(Subject.Kind kind) {
         return kind.name().toLowerCase(Locale.ROOT);
     }
 
