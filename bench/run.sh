@@ -42,30 +42,48 @@ default_java_opts() {
 export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:-$(default_java_opts)}
 
 # ---------------------------------------------------------------------------------------------
-# ZeroGate scenarios. To add one (say `jwt`):
+# ZeroGate scenarios. To add one (say `h2-push`; in function names a '-' becomes '_'):
 #   1. append its name to ZG_SCENARIOS and give it a line in SCENARIO_DESC;
-#   2. write config_jwt FILE — the ZeroGate YAML (may use ZG_PORT, ZG_ADMIN_PORT, UPSTREAM_PORT);
-#   3. write scenario_jwt — sets SC_URL (what wrk loads) and SC_WRK_ARGS (extra wrk arguments,
-#      e.g. -H "Authorization: Bearer ..."); it may start helpers with start_group (they are
-#      stopped on exit like everything else);
+#   2. write config_h2_push FILE — the ZeroGate YAML (may use ZG_PORT, ZG_ADMIN_PORT, UPSTREAM_PORT);
+#      it may start helpers with start_group (they are stopped on exit like everything else);
+#   3. write scenario_h2_push — sets SC_URL (what wrk loads), SC_HEADERS (request headers every
+#      request carries, "Name: value", also sent by the readiness check) and SC_WRK_ARGS (other
+#      extra wrk arguments);
 #   4. name the nginx it is compared with in SCENARIO_PEER (nginx: the plain reverse proxy;
-#      nginx-tls: the same proxy behind TLS).
+#      nginx-tls: the same proxy behind TLS; nginx-jwt: the plain proxy, loaded with the same
+#      bearer token as the jwt scenarios);
+#   5. optionally write check_h2_push — run once ZeroGate forwards; a non-zero return stops the
+#      benchmark (for proving the configuration does what the scenario claims).
 # ---------------------------------------------------------------------------------------------
-ZG_SCENARIOS=(forward tls)
+ZG_SCENARIOS=(forward tls jwt jwt-uncached)
 declare -A SCENARIO_DESC=(
   [forward]="plain HTTP/1.1 forwarding on a public route (no auth, no limits)"
   [tls]="forwarding behind TLS 1.3 (TLS_AES_128_GCM_SHA256, keep-alive), compared with nginx behind TLS"
+  [jwt]="every request carries an RS256 bearer token that ZeroGate verifies (verified-token cache on); nginx forwards it unchecked"
+  [jwt-uncached]="as jwt with token_cache_size: 0, so every request pays a full RS256 signature check"
 )
 declare -A SCENARIO_PEER=(
   [forward]=nginx
   [tls]=nginx-tls
+  [jwt]=nginx-jwt
+  [jwt-uncached]=nginx-jwt
 )
 
 SC_URL=""
+SC_HEADERS=()
 SC_WRK_ARGS=()
+
+# Sets HEADER_ARGS to "-H header" pairs for SC_HEADERS; curl and wrk take them alike.
+HEADER_ARGS=()
+header_args() {
+  HEADER_ARGS=()
+  local h
+  for h in "${SC_HEADERS[@]}"; do HEADER_ARGS+=(-H "$h"); done
+}
 
 scenario_forward() {
   SC_URL="http://127.0.0.1:$ZG_PORT/"
+  SC_HEADERS=()
   SC_WRK_ARGS=()
 }
 
@@ -74,8 +92,10 @@ config_forward() {
 }
 
 # The benchmark gateway: one listener (with the TLS lines given as $1, if any), the admin listener,
-# and public routes for every path to the upstream.
-zerogate_yaml() { # LISTENER_TLS_LINES
+# the top-level sections given as $2 (if any), and routes for every path to the upstream that
+# either are public or carry the access line given as $3.
+zerogate_yaml() { # LISTENER_TLS_LINES [SECTIONS] [ROUTE_ACCESS_LINE]
+  local access=${3:-public: true}
   cat <<EOF
 version: 1
 listeners:
@@ -83,7 +103,7 @@ listeners:
     address: 127.0.0.1:$ZG_PORT
 $1admin:
   address: 127.0.0.1:$ZG_ADMIN_PORT
-services:
+${2:-}services:
   upstream:
     targets: [http://127.0.0.1:$UPSTREAM_PORT]
     tls: none
@@ -91,16 +111,17 @@ routes:
   - id: all
     match: { path: "/{path...}" }
     service: upstream
-    public: true
+    $access
   - id: root
     match: { path: "/" }
     service: upstream
-    public: true
+    $access
 EOF
 }
 
 scenario_tls() {
   SC_URL="https://127.0.0.1:$ZG_PORT/"
+  SC_HEADERS=()
   SC_WRK_ARGS=()
 }
 
@@ -110,6 +131,115 @@ config_tls() {
       private_key: $TMP_DIR/tls/server.key
       protocols: [TLSv1.3]
 " >"$1"
+}
+
+# --- jwt, jwt-uncached: a bearer token on every request ----------------------------------------
+# The token comes from `zerogate dev-issuer` (a development OpenID issuer on loopback, started
+# once per run from the same launcher); ZeroGate discovers the issuer's keys from it at start-up.
+# The identity assertion for the upstream is switched off, so these scenarios measure the token
+# check alone.
+DEV_ISSUER_URL=""
+BENCH_TOKEN=""
+BENCH_TOKEN_TTL=3600
+
+config_jwt() {
+  ensure_dev_issuer
+  mint_bench_token
+  jwt_yaml 10000 >"$1"
+}
+
+config_jwt_uncached() {
+  ensure_dev_issuer
+  mint_bench_token
+  jwt_yaml 0 >"$1"
+}
+
+jwt_yaml() { # TOKEN_CACHE_SIZE
+  zerogate_yaml "" "identity:
+  token_cache_size: $1
+  assertion: { enabled: false }
+  issuers:
+    - name: bench
+      issuer: $DEV_ISSUER_URL
+      audiences: [bench]
+      algorithms: [RS256]
+      max_token_lifetime: 2h
+" "authenticate: [bench]"
+}
+
+scenario_jwt() {
+  SC_URL="http://127.0.0.1:$ZG_PORT/"
+  SC_HEADERS=("Authorization: Bearer $BENCH_TOKEN")
+  SC_WRK_ARGS=()
+}
+
+scenario_jwt_uncached() {
+  scenario_jwt
+}
+
+# The routes must really demand a valid token: none, or one whose signature was altered, is
+# refused with 401. Otherwise the scenario would measure plain forwarding.
+check_jwt() {
+  local code sig first bad
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$SC_URL" 2>/dev/null || true)
+  if [[ $code != 401 ]]; then
+    log "ZeroGate answered $code to a request without a token (expected 401)"
+    return 1
+  fi
+  # Alter the first signature character: it carries high-order bits, unlike the last one.
+  sig=${BENCH_TOKEN##*.}
+  first=A
+  [[ ${sig:0:1} == A ]] && first=B
+  bad=${BENCH_TOKEN%.*}.$first${sig:1}
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $bad" "$SC_URL" 2>/dev/null || true)
+  if [[ $code != 401 ]]; then
+    log "ZeroGate answered $code to a token with an altered signature (expected 401)"
+    return 1
+  fi
+}
+
+check_jwt_uncached() {
+  check_jwt
+}
+
+ensure_dev_issuer() {
+  [[ -z $DEV_ISSUER_URL ]] || return 0
+  local port logfile=$OUT_DIR/dev-issuer.log url code="" deadline
+  port=$(free_ports 1)
+  [[ -n $port ]] || die "could not pick a port for the development issuer"
+  url=http://127.0.0.1:$port
+  log "starting the development token issuer on 127.0.0.1:$port; log: $logfile"
+  # A small heap and a serial collector: it answers one token request per scenario, then idles
+  # beside the load.
+  start_group "$logfile" env ZEROGATE_JAVA_OPTS="-Xms32m -Xmx64m -XX:+UseSerialGC" \
+    ./zerogate dev-issuer --listen "127.0.0.1:$port"
+  local pg=$STARTED_PID
+  deadline=$(( SECONDS + READY_TIMEOUT ))
+  while :; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url/.well-known/openid-configuration" 2>/dev/null || true)
+    [[ $code == 200 ]] && break
+    if ! group_alive "$pg"; then
+      tail -n 40 "$logfile" >&2 || true
+      die "the development issuer exited before it was ready (log above: $logfile)"
+    fi
+    if (( SECONDS >= deadline )); then
+      tail -n 40 "$logfile" >&2 || true
+      die "the development issuer did not answer on $url within ${READY_TIMEOUT}s (log above: $logfile)"
+    fi
+    sleep 0.25
+  done
+  DEV_ISSUER_URL=$url
+  log "development issuer ready at $url (pid $pg)"
+}
+
+# A fresh token for each ZeroGate start (see the BENCH_TOKEN_TTL check for how long one must last).
+mint_bench_token() {
+  local response
+  response=$(curl -sS --max-time 10 -d sub=bench-user -d aud=bench -d scope=bench -d "ttl=$BENCH_TOKEN_TTL" \
+    "$DEV_ISSUER_URL/token") || die "no answer from $DEV_ISSUER_URL/token"
+  BENCH_TOKEN=$(sed -n 's/.*"access_token":"\([A-Za-z0-9_.-]*\)".*/\1/p' <<<"$response")
+  [[ $BENCH_TOKEN =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]] \
+    || die "the development issuer did not issue a token: $response"
 }
 
 # A throw-away EC P-256 certificate for localhost/127.0.0.1, shared by nginx-tls and ZeroGate.
@@ -380,12 +510,13 @@ EOF
   } >"$1/nginx.conf"
 }
 
-# Waits until GET URL answers 200 with the upstream's body. Returns non-zero on timeout or when
-# process group PGID has died.
-wait_http_ok() { # URL PGID SECONDS
-  local url=$1 pg=$2 deadline=$(( SECONDS + $3 )) i body
-  for (( i = 0; i < $3 * 10; i++ )); do
-    if body=$(curl -fsSk --max-time 2 "$url" 2>/dev/null) && [[ $body == *"hello from upstream"* ]]; then
+# Waits until GET URL (with the extra curl arguments, if any) answers 200 with the upstream's
+# body. Returns non-zero on timeout or when process group PGID has died.
+wait_http_ok() { # URL PGID SECONDS [CURL_ARGS...]
+  local url=$1 pg=$2 seconds=$3 deadline=$(( SECONDS + $3 )) i body
+  shift 3
+  for (( i = 0; i < seconds * 10; i++ )); do
+    if body=$(curl -fsSk --max-time 2 "$@" "$url" 2>/dev/null) && [[ $body == *"hello from upstream"* ]]; then
       return 0
     fi
     group_alive "$pg" || return 1
@@ -422,8 +553,8 @@ start_zerogate() { # SCENARIO
   read -r ZG_PORT ZG_ADMIN_PORT <<<"$ports"
   [[ -n $ZG_PORT && -n $ZG_ADMIN_PORT ]] || die "could not pick ports for ZeroGate"
   yaml=$OUT_DIR/zerogate-$sc.yaml
-  "config_$sc" "$yaml"
-  "scenario_$sc"
+  "config_${sc//-/_}" "$yaml"
+  "scenario_${sc//-/_}"
   ZG_STARTS=$(( ZG_STARTS + 1 ))
   logfile=$OUT_DIR/zerogate-$sc.start$ZG_STARTS.log
   log "starting ZeroGate ($sc) on 127.0.0.1:$ZG_PORT, admin 127.0.0.1:$ZG_ADMIN_PORT; log: $logfile"
@@ -449,9 +580,14 @@ start_zerogate() { # SCENARIO
     die "ZeroGate ($sc) not ready after ${READY_TIMEOUT}s: /readyz gave $code (log above: $logfile)"
   fi
   # Ready is not enough: check that it actually forwards before loading it.
-  if ! wait_http_ok "$SC_URL" "$ZG_PGID" 10; then
+  header_args
+  if ! wait_http_ok "$SC_URL" "$ZG_PGID" 10 "${HEADER_ARGS[@]}"; then
     tail -n 40 "$logfile" >&2 || true
     die "ZeroGate ($sc) is ready but GET $SC_URL did not return the upstream's 200 (log above: $logfile)"
+  fi
+  if declare -F "check_${sc//-/_}" >/dev/null && ! "check_${sc//-/_}"; then
+    tail -n 40 "$logfile" >&2 || true
+    die "ZeroGate ($sc) does not behave as the scenario requires (log above: $logfile)"
   fi
   log "ZeroGate ($sc) ready"
 }
@@ -590,6 +726,17 @@ require_int BENCH_READY_TIMEOUT "$READY_TIMEOUT" 1 3600
 THREADS=$((10#$THREADS)) CONNECTIONS=$((10#$CONNECTIONS)) DURATION=$((10#$DURATION))
 WARMUP=$((10#$WARMUP)) ROUNDS=$((10#$ROUNDS)) READY_TIMEOUT=$((10#$READY_TIMEOUT))
 
+# A jwt scenario's token is minted when its ZeroGate starts and must outlive everything that one
+# start may wait through and serve: at most 6 runs (warm-up included) when it is the scenario
+# started early, which idles through direct and up to three nginx peers before its two runs.
+for sc in "${SELECTED[@]}"; do
+  if [[ $sc == jwt* ]] && (( 6 * (WARMUP + DURATION) + 300 > BENCH_TOKEN_TTL )); then
+    printf 'bench/run.sh: error: BENCH_WARMUP + BENCH_DURATION = %s s is too long for scenario %s (expected: at most %s s, so that its %s s token outlives the runs one gateway start serves)\n' \
+      "$(( WARMUP + DURATION ))" "$sc" "$(( (BENCH_TOKEN_TTL - 300) / 6 ))" "$BENCH_TOKEN_TTL" >&2
+    exit 2
+  fi
+done
+
 # Fail early, before installing or starting anything, when ZeroGate is needed but absent.
 if (( ${#SELECTED[@]} )) && [[ ! -x $ROOT/zerogate ]]; then
   die "ZeroGate launcher not found: $ROOT/zerogate (expected an executable script at the repository root; run 'bench/run.sh baseline' to measure only direct and nginx)"
@@ -613,8 +760,9 @@ TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zerogate-bench.XXXXXX")
 chmod 755 "$TMP_DIR"
 mkdir "$TMP_DIR/upstream" "$TMP_DIR/proxy"
 
-peer_count=1
-for sc in "${SELECTED[@]}"; do [[ ${SCENARIO_PEER[$sc]} == nginx-tls ]] && peer_count=2; done
+declare -A wanted_peers=([nginx]=1)
+for sc in "${SELECTED[@]}"; do wanted_peers[${SCENARIO_PEER[$sc]}]=1; done
+peer_count=${#wanted_peers[@]}
 measured_runs=$(( 1 + ROUNDS * (peer_count + ${#SELECTED[@]}) ))
 log "output: $OUT_DIR"
 log "scenarios: direct nginx ${SELECTED[*]}; ${measured_runs} runs of ${WARMUP}s warm-up + ${DURATION}s," \
@@ -631,6 +779,7 @@ start_nginx proxy "$PROXY_PORT"
 # The nginx peers the selected scenarios are compared with, in a stable order.
 PEERS=(nginx)
 declare -A PEER_URL=([nginx]="http://127.0.0.1:$PROXY_PORT/")
+declare -A PEER_HEADER=()
 for sc in "${SELECTED[@]}"; do
   if [[ ${SCENARIO_PEER[$sc]} == nginx-tls && -z ${PEER_URL[nginx-tls]:-} ]]; then
     make_tls_material
@@ -639,6 +788,14 @@ for sc in "${SELECTED[@]}"; do
     start_nginx proxy-tls "$PROXY_TLS_PORT" https
     PEERS+=(nginx-tls)
     PEER_URL[nginx-tls]="https://127.0.0.1:$PROXY_TLS_PORT/"
+  fi
+  if [[ ${SCENARIO_PEER[$sc]} == nginx-jwt && -z ${PEER_URL[nginx-jwt]:-} ]]; then
+    # nginx passes the header on unchecked; a real token keeps the request size the same.
+    ensure_dev_issuer
+    mint_bench_token
+    PEERS+=(nginx-jwt)
+    PEER_URL[nginx-jwt]="http://127.0.0.1:$PROXY_PORT/"
+    PEER_HEADER[nginx-jwt]="Authorization: Bearer $BENCH_TOKEN"
   fi
 done
 
@@ -653,6 +810,9 @@ done
   echo "load:        wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, after ${WARMUP}s warm-up per run"
   echo "rounds:      $ROUNDS (nginx and ZeroGate alternate; best round by req/s is reported)"
   echo "java opts:   $ZEROGATE_JAVA_OPTS"
+  if [[ -n $DEV_ISSUER_URL ]]; then
+    echo "jwt token:   RS256 (2048-bit key) from zerogate dev-issuer, ${#BENCH_TOKEN} bytes, sent as 'Authorization: Bearer' on every request of nginx-jwt, jwt and jwt-uncached"
+  fi
 } >"$OUT_DIR/environment.txt"
 # Other work on the machine skews everything; say so where the numbers are read.
 if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l >= 1.0) }'; then
@@ -681,14 +841,17 @@ for (( round = 1; round <= ROUNDS; round++ )); do
     seq=("${order[@]}")
   fi
   for target in "${seq[@]}"; do
-    if [[ -n ${PEER_URL[$target]:-} ]]; then
+    if [[ -n ${PEER_URL[$target]:-} && -n ${PEER_HEADER[$target]:-} ]]; then
+      measure "$target" "$round" "${PEER_URL[$target]}" -H "${PEER_HEADER[$target]}"
+    elif [[ -n ${PEER_URL[$target]:-} ]]; then
       measure "$target" "$round" "${PEER_URL[$target]}"
     else
       if [[ $ZG_RUNNING != "$target" ]]; then
         stop_zerogate
         start_zerogate "$target"
       fi
-      measure "$target" "$round" "$SC_URL" "${SC_WRK_ARGS[@]}"
+      header_args
+      measure "$target" "$round" "$SC_URL" "${SC_WRK_ARGS[@]}" "${HEADER_ARGS[@]}"
       if ! group_alive "$ZG_PGID"; then
         # Its run shows up as errors in the table; say why, and start it afresh if needed again.
         log "ZeroGate ($target) exited during the run; last lines of its log:"
