@@ -1,0 +1,177 @@
+package io.zerogate.state;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real redis-server for tests: started on a free loopback port without persistence, stopped after. A
+ * machine without redis-server fails the tests that need it (with a message saying so) instead of skipping
+ * them.
+ */
+public final class RedisServer implements AutoCloseable {
+
+    private static final long START_BOUND_MILLIS = 10_000;
+
+    private final Process process;
+    private final int port;
+    private final Path directory;
+    private final Thread killOnExit;
+
+    private RedisServer(Process process, int port, Path directory) {
+        this.process = process;
+        this.port = port;
+        this.directory = directory;
+        this.killOnExit = new Thread(process::destroyForcibly);
+    }
+
+    public static RedisServer start() throws IOException, InterruptedException {
+        Path binary = binary();
+        IOException last = null;
+        // The free port is found by binding and releasing it; another process may take it in between.
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Path directory = Files.createTempDirectory("zerogate-redis");
+            int port = freePort();
+            Process process = new ProcessBuilder(binary.toString(), "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(directory.resolve("redis.log").toFile())
+                    .start();
+            RedisServer server = new RedisServer(process, port, directory);
+            try {
+                Runtime.getRuntime().addShutdownHook(server.killOnExit);
+                server.awaitPing();
+                return server;
+            } catch (IOException e) {
+                last = e;
+                server.close();
+            }
+        }
+        throw last;
+    }
+
+    private static Path binary() {
+        String path = System.getenv("PATH");
+        List<Path> candidates = Stream.concat(
+                        path == null ? Stream.empty() : Stream.of(path.split(":")).map(dir -> Paths.get(dir, "redis-server")),
+                        Stream.of(Paths.get("/usr/bin/redis-server")))
+                .toList();
+        for (Path candidate : candidates) {
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("redis-server is not installed (looked on PATH and at /usr/bin/redis-server): "
+                + "the Redis state store is tested against a real Redis; install it, e.g. apt-get install redis-server");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private void awaitPing() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_BOUND_MILLIS);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("redis-server exited with " + process.exitValue() + ": " + log());
+            }
+            if (ping()) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new IOException("redis-server did not answer PING within " + START_BOUND_MILLIS + " ms: " + log());
+    }
+
+    /** True when the server answers PING now. */
+    public boolean ping() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+            socket.setSoTimeout(500);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            return "+PONG".equals(in.readLine());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI uri() {
+        return URI.create("redis://127.0.0.1:" + port);
+    }
+
+    /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** Lets a paused server run again (SIGCONT). */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** Kills the server at once (SIGKILL), as a crash would, and waits until it is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    private String log() {
+        try {
+            return Files.readString(directory.resolve("redis.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException e) {
+            // The JVM is exiting: the hook kills the server.
+        }
+        if (process.isAlive()) {
+            try {
+                resume();
+            } catch (IOException e) {
+                // It is killed next either way.
+            }
+            kill();
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+        } catch (IOException e) {
+            // A temporary directory left behind is harmless.
+        }
+    }
+}
