@@ -185,5 +185,6 @@ class TokenShapeTest {
             "a b.c.d | false"})
     void recognisesTheShapeOfAJwt(String token, boolean jwt) {
         assertThat(TokenShape.looksLikeJwt(token)).isEqualTo(jwt);
+        assertThat(JwtAuthenticator.looksLikeJwt(token)).isEqualTo(jwt);
     }
 }
