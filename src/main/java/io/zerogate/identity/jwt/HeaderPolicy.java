@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * What an issuer accepts in a token's JOSE header (RFC 7515, RFC 8725): an algorithm from its list and never
  * {@code none}; no header that names keys or certificates (keys come only from the issuer's configured key set);
- * no critical extensions; no nested or encrypted tokens; the configured {@code typ} when there is one.
+ * no critical extensions or unencoded payloads; the configured {@code typ} when there is one.
  */
 final class HeaderPolicy {
 
@@ -34,9 +34,6 @@ final class HeaderPolicy {
     record Signing(JWSAlgorithm algorithm, @Nullable String kid) {}
 
     Checked<Signing> check(Map<String, Object> header) {
-        if (header.containsKey("enc")) {
-            return Checked.no(ReasonCode.TOKEN_MALFORMED, "header has enc: encrypted tokens (JWE) are not accepted");
-        }
         if (!(header.get("alg") instanceof String alg)) {
             return Checked.no(ReasonCode.TOKEN_MALFORMED, "header has no alg string");
         }
@@ -58,13 +55,6 @@ final class HeaderPolicy {
         }
         if (header.containsKey("b64")) {
             return Checked.no(ReasonCode.TOKEN_INVALID, "header has b64: unencoded payloads are not accepted");
-        }
-        Object cty = header.get("cty");
-        if (cty != null && !(cty instanceof String)) {
-            return Checked.no(ReasonCode.TOKEN_MALFORMED, "header cty is not a string");
-        }
-        if (cty instanceof String contentType && mediaType(contentType).equals("jwt")) {
-            return Checked.no(ReasonCode.TOKEN_INVALID, "nested tokens (cty JWT) are not accepted");
         }
         Object typ = header.get("typ");
         if (typ != null && !(typ instanceof String)) {

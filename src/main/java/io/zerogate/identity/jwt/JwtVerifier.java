@@ -76,10 +76,7 @@ public final class JwtVerifier {
         Objects.requireNonNull(compactToken, "compactToken");
         return switch (TokenShape.parse(compactToken)) {
             case Checked.No<TokenShape> no -> CompletableFuture.completedFuture(no.refusal());
-            case Checked.Ok<TokenShape>(TokenShape shape) -> switch (StrictJson.object(shape.payload(), "payload")) {
-                case Checked.No<Map<String, Object>> no -> CompletableFuture.completedFuture(no.refusal());
-                case Checked.Ok<Map<String, Object>>(Map<String, Object> claims) -> verify(shape, claims);
-            };
+            case Checked.Ok<TokenShape>(TokenShape shape) -> verifyParsed(shape);
         };
     }
 
@@ -90,23 +87,46 @@ public final class JwtVerifier {
 
     /** Verification of a token already parsed, with its (not yet trusted) claims. */
     CompletionStage<Verification> verify(TokenShape shape, Map<String, Object> claims) {
-        return verifySignature(shape).thenApply(checked -> switch (checked) {
+        return switch (header.check(shape.header())) {
+            case Checked.No<HeaderPolicy.Signing> no -> CompletableFuture.completedFuture(no.refusal());
+            case Checked.Ok<HeaderPolicy.Signing>(HeaderPolicy.Signing signing) -> verify(shape, signing, claims);
+        };
+    }
+
+    /**
+     * The JWS checks alone, without reading the payload as claims: header and signature. For vectors whose
+     * payload is not a claim set (the Wycheproof JWS tests).
+     */
+    CompletionStage<Checked<TokenShape>> verifySignature(TokenShape shape) {
+        return switch (header.check(shape.header())) {
+            case Checked.No<HeaderPolicy.Signing> no -> CompletableFuture.completedFuture(no.as());
+            case Checked.Ok<HeaderPolicy.Signing>(HeaderPolicy.Signing signing) -> checkSignature(signing, shape);
+        };
+    }
+
+    private CompletionStage<Verification> verifyParsed(TokenShape shape) {
+        return switch (header.check(shape.header())) {
+            case Checked.No<HeaderPolicy.Signing> no -> CompletableFuture.completedFuture(no.refusal());
+            case Checked.Ok<HeaderPolicy.Signing>(HeaderPolicy.Signing signing) ->
+                    switch (StrictJson.object(shape.payload(), "payload")) {
+                        case Checked.No<Map<String, Object>> no -> CompletableFuture.completedFuture(no.refusal());
+                        case Checked.Ok<Map<String, Object>>(Map<String, Object> claims) ->
+                                verify(shape, signing, claims);
+                    };
+        };
+    }
+
+    private CompletionStage<Verification> verify(TokenShape shape, HeaderPolicy.Signing signing,
+                                                 Map<String, Object> claims) {
+        return checkSignature(signing, shape).thenApply(checked -> switch (checked) {
             case Checked.No<TokenShape> no -> no.refusal();
             case Checked.Ok<TokenShape> ok -> accept(claims);
         });
     }
 
-    /**
-     * The JWS checks alone, without reading the payload as claims: syntax, header and signature. For vectors
-     * whose payload is not a claim set (the Wycheproof JWS tests).
-     */
-    CompletionStage<Checked<TokenShape>> verifySignature(TokenShape shape) {
+    private CompletionStage<Checked<TokenShape>> checkSignature(HeaderPolicy.Signing signing, TokenShape shape) {
         try {
-            return switch (header.check(shape.header())) {
-                case Checked.No<HeaderPolicy.Signing> no -> CompletableFuture.completedFuture(no.as());
-                case Checked.Ok<HeaderPolicy.Signing>(HeaderPolicy.Signing signing) ->
-                        signature.verify(signing, shape);
-            };
+            return signature.verify(signing, shape);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(Checked.no(ReasonCode.TOKEN_INVALID,
                     "signature check failed: " + e.getClass().getSimpleName()));

@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A token in JWS compact serialisation, checked for syntax only: at most {@link #MAX_LENGTH} characters, exactly
  * three segments, each strict and canonical base64url (no padding, no other characters, unused bits zero, so one
- * token has exactly one spelling), and a header that is a JSON object. Nothing here is trusted yet.
+ * token has exactly one spelling), and a header that is a JSON object describing neither an encrypted token (JWE)
+ * nor a nested one ({@code cty: JWT}). Nothing here is trusted yet.
  */
 final class TokenShape {
 
@@ -92,9 +93,29 @@ final class TokenShape {
         }
         return switch (StrictJson.object(headerBytes, "header")) {
             case Checked.No<Map<String, Object>> no -> no.as();
-            case Checked.Ok<Map<String, Object>>(Map<String, Object> header) -> Checked.ok(new TokenShape(header,
-                    payload, signature, token.substring(0, second).getBytes(StandardCharsets.US_ASCII)));
+            case Checked.Ok<Map<String, Object>>(Map<String, Object> header) -> {
+                String unsupported = unsupportedForm(header);
+                yield unsupported != null
+                        ? Checked.no(ReasonCode.TOKEN_MALFORMED, unsupported)
+                        : Checked.ok(new TokenShape(header, payload, signature,
+                                token.substring(0, second).getBytes(StandardCharsets.US_ASCII)));
+            }
         };
+    }
+
+    /** Why the header describes a token form that is never accepted, or null when it does not. */
+    private static @Nullable String unsupportedForm(Map<String, Object> header) {
+        if (header.containsKey("enc")) {
+            return "header has enc: encrypted tokens (JWE) are not accepted";
+        }
+        Object cty = header.get("cty");
+        if (cty != null && !(cty instanceof String)) {
+            return "header cty is not a string";
+        }
+        if (cty instanceof String contentType && HeaderPolicy.mediaType(contentType).equals("jwt")) {
+            return "header has cty JWT: nested tokens are not accepted";
+        }
+        return null;
     }
 
     /**

@@ -51,6 +51,7 @@ final class JwtFixtures {
     static final String ISSUER = "https://sso.example.com/realms/corp";
     static final String AUDIENCE = "orders-api";
     static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+    static final Clock NOW_CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     static final String HMAC_SECRET = "a shared secret of at least thirty-two bytes, for HS256";
 
     static final TestKey RSA = TestKey.rsa("rsa-1");
@@ -199,9 +200,13 @@ final class JwtFixtures {
 
     /** A token of exactly these header and payload texts, signed with the algorithm the header names. */
     static String raw(String headerJson, String payloadJson, TestKey key) {
-        String alg = (String) parse(headerJson).get("alg");
+        return raw(JWSAlgorithm.parse((String) parse(headerJson).get("alg")), headerJson, payloadJson, key);
+    }
+
+    /** A token of exactly these header and payload texts, signed with this algorithm. */
+    static String raw(JWSAlgorithm alg, String headerJson, String payloadJson, TestKey key) {
         String input = b64(headerJson) + "." + b64(payloadJson);
-        return input + "." + b64(key.sign(JWSAlgorithm.parse(alg), input.getBytes(StandardCharsets.US_ASCII)));
+        return input + "." + b64(key.sign(alg, input.getBytes(StandardCharsets.US_ASCII)));
     }
 
     static String hmacToken(String alg, byte[] secret, Map<String, Object> header, Map<String, Object> claims) {

@@ -354,8 +354,8 @@ class JwtVerifierTest {
         Map<String, Object> nested = header("ES256", EC.kid());
         nested.put("cty", "JWT");
         String token = token(nested, claims(), EC);
-        assertThat(refused(verifier(issuer()).verify(token), token, ReasonCode.TOKEN_INVALID).detail())
-                .isEqualTo("nested tokens (cty JWT) are not accepted");
+        assertThat(refused(verifier(issuer()).verify(token), token, ReasonCode.TOKEN_MALFORMED).detail())
+                .isEqualTo("header has cty JWT: nested tokens are not accepted");
         Map<String, Object> jwe = header("ES256", EC.kid());
         jwe.put("enc", "A256GCM");
         String encrypted = token(jwe, claims(), EC);
