@@ -9,8 +9,12 @@ import io.zerogate.config.ConfigWatcher;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.GatewaySnapshot;
 import io.zerogate.config.ListenerTls;
+import io.zerogate.identity.Authenticators;
 import io.zerogate.identity.ClientCertificateStage;
+import io.zerogate.identity.IdentityAssertionStage;
+import io.zerogate.identity.IdentityStage;
 import io.zerogate.identity.TransportIdentity;
+import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
 import io.zerogate.policy.SegmentationStage;
 import io.zerogate.server.GatewayServer;
@@ -18,11 +22,16 @@ import io.zerogate.server.RuntimeSnapshot;
 import io.zerogate.server.Transport;
 import io.zerogate.upstream.HealthChecker;
 import io.zerogate.upstream.Upstreams;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -39,19 +48,49 @@ public final class Gateway implements AutoCloseable {
     private final AtomicReference<RuntimeSnapshot> current;
     private final GatewayServer server;
     private final GatewayMetrics metrics;
+    private final IdentityRuntime identity;
+    private volatile Authenticators authenticators;
     private volatile @Nullable AdminServer admin;
     private volatile HealthChecker health;
-    private volatile @Nullable ConfigWatcher<RuntimeSnapshot> watcher;
+    private volatile @Nullable ConfigWatcher<Compiled> watcher;
     private volatile boolean ready;
     private volatile boolean closed;
 
     private Gateway(AtomicReference<RuntimeSnapshot> current, GatewayServer server, GatewayMetrics metrics,
-                    HealthChecker health) {
+                    HealthChecker health, IdentityRuntime identity, Authenticators authenticators) {
         this.current = current;
         this.server = server;
         this.metrics = metrics;
         this.health = health;
+        this.identity = identity;
+        this.authenticators = authenticators;
     }
+
+    /**
+     * What the credential checkers share for the life of the process: the HTTP client that fetches keys and
+     * introspects tokens (its own threads, never an event loop), the scheduler of key refreshes, and the clock.
+     */
+    private record IdentityRuntime(HttpClient http, ScheduledExecutorService scheduler, Clock clock) implements AutoCloseable {
+
+        static IdentityRuntime create() {
+            HttpClient http = HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
+            return new IdentityRuntime(http,
+                    Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("zerogate-identity", true)),
+                    Clock.systemUTC());
+        }
+
+        @Override
+        public void close() {
+            scheduler.shutdownNow();
+            http.shutdownNow();
+        }
+    }
+
+    /** A compiled configuration: what requests read, and the credential checkers its chain uses. */
+    record Compiled(RuntimeSnapshot runtime, Authenticators authenticators) {}
 
     /**
      * Compiles {@code config}, binds every listener and starts serving.
@@ -61,32 +100,41 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewayConfig config, @Nullable Path watchFile, int eventLoops)
             throws ConfigException, InterruptedException {
-        AtomicReference<RuntimeSnapshot> current = new AtomicReference<>(compile(config, null));
+        IdentityRuntime identity = IdentityRuntime.create();
+        Compiled first;
+        try {
+            first = compile(config, null, null, identity);
+        } catch (ConfigException | RuntimeException e) {
+            identity.close();
+            throw e;
+        }
+        AtomicReference<RuntimeSnapshot> current = new AtomicReference<>(first.runtime());
         GatewayMetrics metrics = new GatewayMetrics();
         Transport transport = Transport.best();
         GatewayServer server = new GatewayServer(transport, eventLoops, current::get, metrics, System::nanoTime,
                 chain -> {
                     // Read against the trust domains configured when the connection's first request arrives.
-                    TransportIdentity identity = TransportIdentity.of(chain,
+                    TransportIdentity peer = TransportIdentity.of(chain,
                             current.get().config().config().workloads().trustDomains());
-                    return exchange -> exchange.put(TransportIdentity.KEY, identity);
+                    return exchange -> exchange.put(TransportIdentity.KEY, peer);
                 },
                 metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
-        Gateway g = new Gateway(current, server, metrics, health);
+        Gateway g = new Gateway(current, server, metrics, health, identity, first.authenticators());
         try {
+            // Keys first: a listener that accepted traffic before it could check tokens would refuse them all.
+            g.authenticators.awaitKeys(maxFetchTimeout(config).plusSeconds(1));
             InetSocketAddress adminAddress = config.admin().address();
             if (adminAddress != null) {
                 g.admin = AdminServer.start(transport, adminAddress, metrics,
-                        () -> g.ready && !g.closed);
+                        () -> g.ready && !g.closed, () -> g.authenticators.assertionKeys());
             }
             metrics.watch(current.get().upstreams());
             health.start(current.get().upstreams());
             server.start();
             g.ready = true;
             if (watchFile != null) {
-                ConfigWatcher<RuntimeSnapshot> w = new ConfigWatcher<>(watchFile,
-                        c -> compile(c, g.current.get().upstreams()), g::apply,
+                ConfigWatcher<Compiled> w = new ConfigWatcher<>(watchFile, g::compileNext, g::apply,
                         e -> log.error("configuration reload rejected; keeping the last good configuration: {}", e.getMessage()));
                 w.start();
                 g.watcher = w;
@@ -98,28 +146,56 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Compiles a configuration into everything a request reads, reusing live upstream state. */
-    static RuntimeSnapshot compile(GatewayConfig config, @Nullable Upstreams previous) throws ConfigException {
+    private static Duration maxFetchTimeout(GatewayConfig config) {
+        return config.identity().issuers().stream().map(i -> i.fetchTimeout()).max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
+    /** Compiles a replacement for the running configuration, reusing live upstream and credential state. */
+    private Compiled compileNext(GatewayConfig config) throws ConfigException {
+        return compile(config, current.get().upstreams(), authenticators, identity);
+    }
+
+    /** Compiles a configuration into everything a request reads, reusing live upstream and identity state. */
+    static Compiled compile(GatewayConfig config, @Nullable Upstreams previous, @Nullable Authenticators previousAuth,
+                            IdentityRuntime identity) throws ConfigException {
         GatewaySnapshot snapshot = GatewaySnapshot.compile(config);
+        Authenticators authenticators;
+        try {
+            authenticators = Authenticators.build(config.identity(), config.state(), previousAuth, identity.http(),
+                    identity.scheduler(), identity.clock());
+        } catch (ConfigException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ConfigException(config.source(), 0, "identity", "cannot set up identity checks: " + e.getMessage());
+        }
         Chain chain = new Chain(List.of(
                 new ChainStep("client-certificate", new ClientCertificateStage()),
+                new ChainStep("identity", new IdentityStage(authenticators)),
                 new ChainStep("segmentation", new SegmentationStage()),
-                new ChainStep("route-access", new RouteAccessStage())
+                new ChainStep("requirements", new RequirementsStage(identity.clock())),
+                new ChainStep("route-access", new RouteAccessStage()),
+                new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
         ), config.timeouts().stage());
-        return new RuntimeSnapshot(snapshot, chain, Upstreams.build(config, previous));
+        return new Compiled(new RuntimeSnapshot(snapshot, chain, Upstreams.build(config, previous)), authenticators);
     }
 
     /**
      * Swaps in a new configuration; requests in flight finish on the one they started with. Serialised, so
      * that a reload through the API and one from the file watcher never interleave their health checkers.
      */
-    synchronized void apply(RuntimeSnapshot next) {
+    synchronized void apply(Compiled compiled) {
+        RuntimeSnapshot next = compiled.runtime();
         RuntimeSnapshot previous = current.get();
         if (!listenerShapes(next).equals(listenerShapes(previous))
                 || !next.config().config().admin().equals(previous.config().config().admin())) {
             log.warn("listener settings or the admin address changed in {}; they take effect on restart", next.config().config().source());
         }
         current.set(next);
+        Authenticators replaced = authenticators;
+        authenticators = compiled.authenticators();
+        if (replaced != compiled.authenticators()) {
+            compiled.authenticators().closeReplaced(replaced);
+        }
         metrics.watch(next.upstreams());
         // The old checker stops first so that none of its probes lands after the new one has taken over.
         health.close();
@@ -145,7 +221,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Reloads from an already parsed configuration (the watcher does this for files). */
     public synchronized void reload(GatewayConfig config) throws ConfigException {
-        apply(compile(config, current.get().upstreams()));
+        apply(compileNext(config));
     }
 
     public RuntimeSnapshot snapshot() {
@@ -175,7 +251,7 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
-        ConfigWatcher<RuntimeSnapshot> w = watcher;
+        ConfigWatcher<Compiled> w = watcher;
         if (w != null) {
             w.close();
         }
@@ -185,6 +261,8 @@ public final class Gateway implements AutoCloseable {
         if (a != null) {
             a.close();
         }
+        authenticators.close();
+        identity.close();
         log.info("gateway stopped");
     }
 

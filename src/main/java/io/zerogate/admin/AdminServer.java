@@ -27,10 +27,12 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin listener: {@code /healthz} (the process is alive), {@code /readyz} (the gateway accepts
- * traffic) and {@code /metrics} (Prometheus). Bound to loopback unless configured otherwise; it never
+ * traffic), {@code /metrics} (Prometheus) and {@code /.well-known/jwks.json} (the public keys of the identity
+ * assertions the gateway signs, for services to verify them). Bound to loopback unless configured otherwise; it never
  * shares a port with client traffic.
  */
 public final class AdminServer implements AutoCloseable {
@@ -45,11 +47,11 @@ public final class AdminServer implements AutoCloseable {
 
     /** Binds the admin listener on its own event loop, apart from client traffic. */
     public static AdminServer start(Transport transport, InetSocketAddress address, GatewayMetrics metrics,
-                                    BooleanSupplier ready) throws InterruptedException {
+                                    BooleanSupplier ready, Supplier<String> assertionKeys) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("zerogate-admin", true),
                 transport.ioHandlerFactory());
         try {
-            return new AdminServer(group, bind(group, transport.serverChannel(), address, metrics, ready));
+            return new AdminServer(group, bind(group, transport.serverChannel(), address, metrics, ready, assertionKeys));
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
@@ -57,8 +59,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType,
-                                InetSocketAddress address, GatewayMetrics metrics, BooleanSupplier ready)
-            throws InterruptedException {
+                                InetSocketAddress address, GatewayMetrics metrics, BooleanSupplier ready,
+                                Supplier<String> assertionKeys) throws InterruptedException {
         return ListenerBindException.bind(new ServerBootstrap()
                 .group(group)
                 .channel(channelType)
@@ -67,7 +69,7 @@ public final class AdminServer implements AutoCloseable {
                     protected void initChannel(Channel c) {
                         c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
                                 new HttpObjectAggregator(16 * 1024),
-                                new Endpoints(metrics, ready));
+                                new Endpoints(metrics, ready, assertionKeys));
                     }
                 }), address, "the admin listener");
     }
@@ -86,10 +88,12 @@ public final class AdminServer implements AutoCloseable {
 
         private final GatewayMetrics metrics;
         private final BooleanSupplier ready;
+        private final Supplier<String> assertionKeys;
 
-        Endpoints(GatewayMetrics metrics, BooleanSupplier ready) {
+        Endpoints(GatewayMetrics metrics, BooleanSupplier ready, Supplier<String> assertionKeys) {
             this.metrics = metrics;
             this.ready = ready;
+            this.assertionKeys = assertionKeys;
         }
 
         @Override
@@ -112,6 +116,12 @@ public final class AdminServer implements AutoCloseable {
                             ? text(HttpResponseStatus.OK, "ready\n", "text/plain")
                             : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n", "text/plain");
                     case "/metrics" -> text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+                    case "/.well-known/jwks.json" -> {
+                        FullHttpResponse keys = text(HttpResponseStatus.OK, assertionKeys.get(), "application/jwk-set+json");
+                        // Short, so that services notice a new assertion key soon after a reload.
+                        keys.headers().set(HttpHeaderNames.CACHE_CONTROL, "public, max-age=60");
+                        yield keys;
+                    }
                     default -> text(HttpResponseStatus.NOT_FOUND, "not found\n", "text/plain");
                 };
             }

@@ -21,6 +21,7 @@ public final class Exchange {
     private final Map<String, String> params;
     private final long startNanos;
     private @Nullable Map<AttributeKey<?>, Object> attributes;
+    private @Nullable UpstreamEdits edits;
 
     public Exchange(String requestId, String listener, RequestHead request, ClientAddress client,
                     CompiledRoute route, Map<String, String> params, long startNanos) {
@@ -86,5 +87,19 @@ public final class Exchange {
         if (a.putIfAbsent(key, key.cast(value)) != null) {
             throw new IllegalStateException(key + " is already attached");
         }
+    }
+
+    /** The changes to make to the forwarded request; created on first use. */
+    public UpstreamEdits upstreamEdits() {
+        UpstreamEdits e = edits;
+        if (e == null) {
+            e = edits = new UpstreamEdits();
+        }
+        return e;
+    }
+
+    /** The recorded changes, or null when no stage recorded any. */
+    public @Nullable UpstreamEdits recordedEdits() {
+        return edits;
     }
 }

@@ -42,6 +42,7 @@ public enum ReasonCode {
     DPOP_NONCE_REQUIRED(401, "dpop_nonce_required", "The DPoP proof must carry the server's nonce."),
     INSUFFICIENT_SCOPE(403, "insufficient_scope", "The access token lacks a required scope."),
     STEP_UP_REQUIRED(401, "step_up_required", "A stronger or more recent authentication is required."),
+    STATE_UNAVAILABLE(503, "state_unavailable", "The request could not be checked against shared state."),
     STAGE_ERROR(500, "stage_error", "The request could not be verified."),
     STAGE_TIMEOUT(503, "stage_timeout", "The request could not be verified in time."),
     STAGE_NO_DECISION(500, "stage_no_decision", "The request could not be verified."),

@@ -120,8 +120,8 @@ public final class ConfigLoader {
             throw new ConfigException(document.source(), root.line(), "version", "required key is missing (expected: version: 1)");
         }
         checkVersion(new ConfigNode(document, version.value(), "version"));
-        ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "workloads", "limits", "timeouts",
-                "services", "routes");
+        ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "workloads", "identity",
+                "state", "limits", "timeouts", "services", "routes");
         List<ListenerConfig> listeners = listeners(m.required("listeners"));
         AdminConfig admin = admin(m.optional("admin"));
         TrustedProxies trustedProxies = trustedProxies(m.optional("trusted_proxies"));
@@ -129,9 +129,11 @@ public final class ConfigLoader {
         ServerLimits limits = limits(m.optional("limits"));
         Timeouts timeouts = timeouts(m.optional("timeouts"));
         Map<String, ServiceConfig> services = ServiceBinder.bind(m.required("services"), workloads);
-        List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet());
-        return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, IdentityConfig.NONE,
-                StateConfig.LOCAL, limits, timeouts,
+        IdentityConfig identity = IdentityBinder.identity(m.optional("identity"));
+        StateConfig state = IdentityBinder.state(m.optional("state"));
+        List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet(), identity);
+        return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, identity, state,
+                limits, timeouts,
                 services, routes);
     }
 

@@ -92,9 +92,18 @@ final class ConfigNode {
         return new ConfigValue(resolved.text(), resolved.referenced(), scalar.text(), this);
     }
 
+    boolean isMapping() {
+        return node instanceof YamlNode.Mapping;
+    }
+
     /** True for a scalar (as opposed to a mapping or a list), such as the word in {@code tls: none}. */
     boolean isScalar() {
         return node instanceof YamlNode.Scalar;
+    }
+
+    /** A path, relative paths resolved against the configuration's directory; the file need not exist yet. */
+    java.nio.file.Path path(ConfigValue value) {
+        return document.references().baseDirectory().resolve(value.text()).normalize();
     }
 
     /** A path to a readable regular file, relative paths resolved against the configuration's directory. */

@@ -14,16 +14,18 @@ import java.util.regex.Pattern;
 final class RouteBinder {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]+");
+    private static final Pattern QUERY_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+    private static final Pattern ACR = Pattern.compile("[!#-\\[\\]-~]+");
     // RFC 9110 token characters: what a method may be made of.
     private static final Pattern METHOD = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     private RouteBinder() {}
 
-    static List<RouteConfig> bind(ConfigNode routes, Set<String> services) throws ConfigException {
+    static List<RouteConfig> bind(ConfigNode routes, Set<String> services, IdentityConfig identity) throws ConfigException {
         List<RouteConfig> out = new ArrayList<>();
         Map<String, Integer> firstLineById = new HashMap<>();
         for (ConfigNode item : routes.list()) {
-            ConfigMapping m = item.mapping("id", "match", "service", "public", "require");
+            ConfigMapping m = item.mapping("id", "match", "service", "public", "authenticate", "require");
             ConfigValue id = m.required("id").string();
             if (!ID.matcher(id.text()).matches()) {
                 throw id.error(id.shown() + " is not a valid route id (expected letters, digits and _ . : -)");
@@ -48,16 +50,118 @@ final class RouteBinder {
             }
             ConfigNode publicNode = m.optional("public");
             boolean isPublic = publicNode != null && publicNode.bool();
-            boolean clientCertificate = false;
-            ConfigNode requireNode = m.optional("require");
-            if (requireNode != null) {
-                clientCertificate = requireNode.mapping("client_certificate").bool("client_certificate", false);
+            ConfigNode authNode = m.optional("authenticate");
+            RouteAuthentication authenticate = authNode == null ? RouteAuthentication.NONE : authenticate(authNode, identity);
+            if (isPublic && authenticate.required()) {
+                throw publicNode.error("a public route does not authenticate its callers; remove public or authenticate");
             }
-            out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, RouteAuthentication.NONE,
-                    clientCertificate ? new RouteRequirements(true, Set.of(), false, List.of(), null, RouteRequirements.BoundToken.NONE) : RouteRequirements.NONE,
+            ConfigNode requireNode = m.optional("require");
+            RouteRequirements require = requireNode == null ? RouteRequirements.NONE : requirements(requireNode);
+            if (require.needsCredential() && !authenticate.required()) {
+                throw requireNode.error("these requirements are checked against a credential; the route needs authenticate");
+            }
+            out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, authenticate, require,
                     item.line()));
         }
         return out;
+    }
+
+    /** {@code authenticate: [corp, api_key]} or the long form with its options. */
+    private static RouteAuthentication authenticate(ConfigNode node, IdentityConfig identity) throws ConfigException {
+        ConfigNode methodsNode = node;
+        boolean forward = false;
+        String apiKeyQuery = null;
+        if (!(node.isScalar()) && node.isMapping()) {
+            ConfigMapping m = node.mapping("methods", "forward_credentials", "api_key_query");
+            methodsNode = m.required("methods");
+            forward = m.bool("forward_credentials", false);
+            ConfigNode queryNode = m.optional("api_key_query");
+            if (queryNode != null) {
+                ConfigValue q = queryNode.string();
+                if (!QUERY_NAME.matcher(q.text()).matches()) {
+                    throw q.error(q.shown() + " is not a plain query parameter name (expected letters, digits and _ . -)");
+                }
+                apiKeyQuery = q.text();
+            }
+        }
+        List<ConfigNode> items = methodsNode.list();
+        if (items.isEmpty()) {
+            throw methodsNode.error("expected at least one issuer name or api_key (leave out authenticate for none)");
+        }
+        List<String> methods = new ArrayList<>();
+        String introspecting = null;
+        for (ConfigNode item : items) {
+            ConfigValue v = item.string();
+            if (methods.contains(v.text())) {
+                throw v.error("duplicate " + v.shown());
+            }
+            if (v.text().equals(IdentityConfig.API_KEY)) {
+                if (identity.apiKeys() == null) {
+                    throw v.error("api_key needs identity.api_keys to be configured");
+                }
+            } else {
+                IssuerConfig issuer = identity.issuer(v.text());
+                if (issuer == null) {
+                    String known = identity.issuers().isEmpty() ? "none"
+                            : String.join(", ", identity.issuers().stream().map(IssuerConfig::name).toList());
+                    throw v.error("unknown issuer " + v.shown() + " (known: " + known + "; or api_key)");
+                }
+                if (issuer.introspection() != null) {
+                    if (introspecting != null) {
+                        throw v.error("issuers " + introspecting + " and " + v.text()
+                                + " both introspect opaque tokens; a route may use only one of them");
+                    }
+                    introspecting = v.text();
+                }
+            }
+            methods.add(v.text());
+        }
+        if (apiKeyQuery != null && !methods.contains(IdentityConfig.API_KEY)) {
+            throw node.error("api_key_query needs api_key among the methods");
+        }
+        return new RouteAuthentication(methods, forward, apiKeyQuery);
+    }
+
+    private static RouteRequirements requirements(ConfigNode node) throws ConfigException {
+        ConfigMapping m = node.mapping("client_certificate", "scopes", "mfa", "acr", "max_auth_age", "bound_token");
+        Set<String> scopes = new LinkedHashSet<>();
+        ConfigNode scopesNode = m.optional("scopes");
+        if (scopesNode != null) {
+            for (ConfigNode item : scopesNode.list()) {
+                ConfigValue v = item.string();
+                if (v.text().indexOf(' ') >= 0) {
+                    throw v.error(v.shown() + " contains a space; list each scope on its own");
+                }
+                scopes.add(v.text());
+            }
+        }
+        List<String> acr = new ArrayList<>();
+        ConfigNode acrNode = m.optional("acr");
+        if (acrNode != null) {
+            for (ConfigNode item : acrNode.list()) {
+                ConfigValue v = item.string();
+                if (!ACR.matcher(v.text()).matches()) {
+                    // The value is echoed in a WWW-Authenticate challenge, inside a quoted string.
+                    throw v.error(v.shown() + " is not a plain acr value (expected visible characters without quotes, backslashes or spaces)");
+                }
+                acr.add(v.text());
+            }
+        }
+        ConfigNode ageNode = m.optional("max_auth_age");
+        RouteRequirements.BoundToken bound = RouteRequirements.BoundToken.NONE;
+        ConfigNode boundNode = m.optional("bound_token");
+        if (boundNode != null) {
+            ConfigValue v = boundNode.string();
+            bound = switch (v.text()) {
+                case "none" -> RouteRequirements.BoundToken.NONE;
+                case "any" -> RouteRequirements.BoundToken.ANY;
+                case "certificate" -> RouteRequirements.BoundToken.CERTIFICATE;
+                case "dpop" -> RouteRequirements.BoundToken.DPOP;
+                default -> throw v.error("unknown bound_token " + v.shown() + " (expected: none, any, certificate, dpop)");
+            };
+        }
+        return new RouteRequirements(m.bool("client_certificate", false), scopes, m.bool("mfa", false), acr,
+                ageNode == null ? null : ageNode.duration(), bound);
     }
 
     private static Set<String> methods(ConfigNode node) throws ConfigException {

@@ -10,7 +10,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * Deny by default at the route level: a route is reachable only when it says {@code public: true} or
  * carries a rule that later stages enforce. A route with neither is refused with {@link ReasonCode#NO_RULE}.
- * A service's {@code callers} list is such a rule: {@link SegmentationStage}, earlier in the chain, has
+ * Authenticating callers ({@code authenticate}) is such a rule: the identity stage has already refused every
+ * caller without a good credential. A service's {@code callers} list is one too: {@link SegmentationStage}, earlier in the chain, has
  * already refused every caller not on it.
  */
 public final class RouteAccessStage implements Stage {
@@ -19,7 +20,8 @@ public final class RouteAccessStage implements Stage {
 
     @Override
     public CompletionStage<Decision> evaluate(Exchange exchange) {
-        if (exchange.route().config().isPublic() || !exchange.route().service().callers().isEmpty()) {
+        if (exchange.route().config().isPublic() || exchange.route().config().authenticate().required()
+                || !exchange.route().service().callers().isEmpty()) {
             return PROCEED;
         }
         return CompletableFuture.completedFuture(Decision.deny(ReasonCode.NO_RULE,

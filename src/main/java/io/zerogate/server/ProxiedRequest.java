@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.zerogate.chain.Decision;
+import io.zerogate.chain.UpstreamEdits;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.ReasonCode;
@@ -125,8 +126,32 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             fail(deny);
             return;
         }
+        applyEdits();
         phase = Phase.CONNECTING;
         connect();
+    }
+
+    /** What the chain asked to change in the forwarded request: credentials out, the gateway's assertion in. */
+    private void applyEdits() {
+        UpstreamEdits edits = exchange.recordedEdits();
+        if (edits == null) {
+            return;
+        }
+        HttpHeaders h = request.headers();
+        for (String name : edits.removedHeaders()) {
+            h.remove(name);
+        }
+        for (Decision.ResponseHeader header : edits.setHeaders()) {
+            h.set(header.name(), header.value());
+        }
+        if (!edits.removedQueryParameters().isEmpty()) {
+            String query = exchange.request().query();
+            if (query != null) {
+                String kept = UpstreamEdits.withoutParameters(query, edits.removedQueryParameters());
+                String path = exchange.request().path();
+                request.setUri(kept.isEmpty() ? path : path + '?' + kept);
+            }
+        }
     }
 
     private void connect() {

@@ -166,7 +166,7 @@ class TlsConfigTest {
                   - id: r
                     match: { path: /x }
                     service: s
-                    require: { mfa: true }
-                """)).isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'mfa' (allowed: client_certificate)");
+                    require: { device: compliant }
+                """)).isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'device' (allowed: client_certificate, scopes, mfa, acr, max_auth_age, bound_token)");
     }
 }

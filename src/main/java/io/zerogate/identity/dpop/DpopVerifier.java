@@ -197,7 +197,7 @@ public final class DpopVerifier {
         while (cause != null && cause.getCause() != null && cause.getCause() != cause) {
             cause = cause.getCause();
         }
-        return new DpopCheck.Invalid(ReasonCode.STAGE_ERROR, "the replay check could not be made: the state store "
+        return new DpopCheck.Invalid(ReasonCode.STATE_UNAVAILABLE, "the replay check could not be made: the state store "
                 + (cause == null ? "gave no answer" : "failed (" + cause.getClass().getSimpleName() + ")"));
     }
 

@@ -126,11 +126,11 @@ class DpopClusterTest {
             long start = System.nanoTime();
             DpopCheck frozen = await(verifier, proof(key));
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1_500));
-            assertThat(frozen).isEqualTo(new DpopCheck.Invalid(ReasonCode.STAGE_ERROR,
+            assertThat(frozen).isEqualTo(new DpopCheck.Invalid(ReasonCode.STATE_UNAVAILABLE,
                     "the replay check could not be made: the state store failed (RedisCommandTimeoutException)"));
             doomed.kill();
             assertThat(await(verifier, proof(key))).isInstanceOf(DpopCheck.Invalid.class)
-                    .extracting(check -> ((DpopCheck.Invalid) check).reason()).isEqualTo(ReasonCode.STAGE_ERROR);
+                    .extracting(check -> ((DpopCheck.Invalid) check).reason()).isEqualTo(ReasonCode.STATE_UNAVAILABLE);
         }
     }
 }

@@ -109,7 +109,7 @@ class DpopReplayTest {
             DpopVerifier verifier = new DpopVerifier(DpopConfig.DEFAULT, store, clock);
             DpopCheck check = DpopFixture.done(verifier.verify(fixture.proof(key), METHOD, URI, TOKEN, null));
             assertThat(check).isInstanceOf(DpopCheck.Invalid.class);
-            assertThat(((DpopCheck.Invalid) check).reason()).isEqualTo(ReasonCode.STAGE_ERROR);
+            assertThat(((DpopCheck.Invalid) check).reason()).isEqualTo(ReasonCode.STATE_UNAVAILABLE);
             details.add(((DpopCheck.Invalid) check).detail());
         }
         assertThat(details).containsExactly(

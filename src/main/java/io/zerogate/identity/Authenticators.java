@@ -1,0 +1,191 @@
+package io.zerogate.identity;
+
+import io.zerogate.config.ApiKeysConfig;
+import io.zerogate.config.IdentityConfig;
+import io.zerogate.config.IssuerConfig;
+import io.zerogate.config.StateConfig;
+import io.zerogate.identity.apikey.ApiKeyStore;
+import io.zerogate.identity.assertion.AssertionSigner;
+import io.zerogate.identity.dpop.DpopVerifier;
+import io.zerogate.identity.introspect.Introspector;
+import io.zerogate.identity.jwt.JwksCache;
+import io.zerogate.identity.jwt.JwtAuthenticator;
+import io.zerogate.identity.jwt.JwtVerifier;
+import io.zerogate.state.StateStore;
+import io.zerogate.state.StateStores;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything that checks credentials, built from the {@code identity} and {@code state} sections: per issuer a
+ * key cache, a verifier and an introspector; the API key store; the DPoP verifier with its replay store; the
+ * signer of identity assertions. On reload, the parts whose configuration did not change are carried over
+ * (keys stay cached, the assertion key stays the same); the rest are built anew and the old ones closed.
+ */
+public final class Authenticators implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Authenticators.class);
+
+    private final IdentityConfig config;
+    private final StateConfig stateConfig;
+    private final Map<IssuerConfig, JwksCache> keyCaches;
+    private final JwtAuthenticator jwt;
+    private final Map<String, Introspector> introspectors;
+    private final @Nullable ApiKeyStore apiKeys;
+    private final StateStore state;
+    private final DpopVerifier dpop;
+    private final @Nullable AssertionSigner signer;
+
+    private Authenticators(IdentityConfig config, StateConfig stateConfig, Map<IssuerConfig, JwksCache> keyCaches,
+                           JwtAuthenticator jwt, Map<String, Introspector> introspectors, @Nullable ApiKeyStore apiKeys,
+                           StateStore state, DpopVerifier dpop, @Nullable AssertionSigner signer) {
+        this.config = config;
+        this.stateConfig = stateConfig;
+        this.keyCaches = keyCaches;
+        this.jwt = jwt;
+        this.introspectors = introspectors;
+        this.apiKeys = apiKeys;
+        this.state = state;
+        this.dpop = dpop;
+        this.signer = signer;
+    }
+
+    /**
+     * Builds the verifiers for a configuration.
+     *
+     * @param previous the verifiers of the configuration being replaced, whose unchanged parts are reused; the
+     *                 caller closes it with {@link #closeReplaced(Authenticators)} once the new one is live
+     */
+    public static Authenticators build(IdentityConfig config, StateConfig stateConfig, @Nullable Authenticators previous,
+                                       HttpClient http, ScheduledExecutorService scheduler, Clock clock) throws Exception {
+        Map<IssuerConfig, JwksCache> caches = new LinkedHashMap<>();
+        Map<String, JwtVerifier> verifiers = new HashMap<>();
+        Map<String, Introspector> introspectors = new HashMap<>();
+        for (IssuerConfig issuer : config.issuers()) {
+            JwksCache cache = previous == null ? null : previous.keyCaches.get(issuer);
+            if (cache == null) {
+                cache = new JwksCache(issuer, http, clock, scheduler);
+            }
+            caches.put(issuer, cache);
+            verifiers.put(issuer.name(), new JwtVerifier(issuer, cache, clock));
+            if (issuer.introspection() != null) {
+                introspectors.put(issuer.name(), new Introspector(issuer, http, clock));
+            }
+        }
+        JwtAuthenticator jwt = new JwtAuthenticator(verifiers, config.tokenCacheSize(), clock);
+        ApiKeysConfig keysConfig = config.apiKeys();
+        ApiKeyStore apiKeys = null;
+        if (keysConfig != null) {
+            apiKeys = previous != null && keysConfig.equals(previous.config.apiKeys()) ? previous.apiKeys
+                    : ApiKeyStore.open(keysConfig, clock);
+        }
+        StateStore state = previous != null && stateConfig.equals(previous.stateConfig) ? previous.state
+                : StateStores.open(stateConfig, clock);
+        AssertionSigner signer = null;
+        if (config.assertion().enabled()) {
+            signer = previous != null && previous.signer != null && config.assertion().equals(previous.config.assertion())
+                    ? previous.signer : AssertionSigner.create(config.assertion(), clock);
+        }
+        return new Authenticators(config, stateConfig, caches, jwt, introspectors, apiKeys, state,
+                new DpopVerifier(config.dpop(), state, clock), signer);
+    }
+
+    /**
+     * Fetches every issuer's keys, waiting at most {@code bound}. An issuer whose keys cannot be fetched is
+     * logged; its tokens are refused until they can (the caches keep trying).
+     */
+    public void awaitKeys(Duration bound) throws InterruptedException {
+        List<CompletableFuture<Void>> starts = new ArrayList<>();
+        for (Map.Entry<IssuerConfig, JwksCache> e : keyCaches.entrySet()) {
+            String name = e.getKey().name();
+            starts.add(e.getValue().start().toCompletableFuture().handle((ok, failure) -> {
+                if (failure != null) {
+                    log.warn("keys of issuer {} could not be fetched yet; its tokens are refused until they are: {}", name,
+                            failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
+                }
+                return null;
+            }));
+        }
+        try {
+            CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("issuer keys not all fetched within {}; affected tokens are refused until they are", bound);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    public IdentityConfig config() {
+        return config;
+    }
+
+    public JwtAuthenticator jwt() {
+        return jwt;
+    }
+
+    /** The introspector of the first of these issuers that has one, or null. */
+    public @Nullable Introspector introspector(Collection<String> issuerNames) {
+        for (String name : issuerNames) {
+            Introspector i = introspectors.get(name);
+            if (i != null) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    public @Nullable ApiKeyStore apiKeys() {
+        return apiKeys;
+    }
+
+    public DpopVerifier dpop() {
+        return dpop;
+    }
+
+    public @Nullable AssertionSigner signer() {
+        return signer;
+    }
+
+    /** The public keys of the identity assertions, as a JWK set document; an empty set when they are disabled. */
+    public String assertionKeys() {
+        return signer == null ? "{\"keys\":[]}" : signer.jwksJson();
+    }
+
+    /** Closes what {@code replaced} had and this one did not carry over. */
+    public void closeReplaced(Authenticators replaced) {
+        for (Map.Entry<IssuerConfig, JwksCache> e : replaced.keyCaches.entrySet()) {
+            if (keyCaches.get(e.getKey()) != e.getValue()) {
+                e.getValue().close();
+            }
+        }
+        if (replaced.apiKeys != null && replaced.apiKeys != apiKeys) {
+            replaced.apiKeys.close();
+        }
+        if (replaced.state != state) {
+            replaced.state.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        keyCaches.values().forEach(JwksCache::close);
+        if (apiKeys != null) {
+            apiKeys.close();
+        }
+        state.close();
+    }
+}

@@ -1,0 +1,41 @@
+package io.zerogate.identity;
+
+import io.zerogate.chain.Decision;
+import io.zerogate.chain.Exchange;
+import io.zerogate.chain.Stage;
+import io.zerogate.config.AssertionConfig;
+import io.zerogate.identity.assertion.AssertionSigner;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The last step before forwarding: the upstream learns who is calling from an assertion the gateway signs
+ * itself, never from anything the client sent. An inbound header with the assertion's name is always removed,
+ * on every route, so that a client cannot pose as the gateway; a signed assertion is added when the exchange has
+ * a subject.
+ */
+public final class IdentityAssertionStage implements Stage {
+
+    private static final CompletableFuture<Decision> PROCEED = CompletableFuture.completedFuture(Decision.proceed());
+
+    private final AssertionConfig config;
+    private final @Nullable AssertionSigner signer;
+
+    /** @param signer null when assertions are disabled */
+    public IdentityAssertionStage(AssertionConfig config, @Nullable AssertionSigner signer) {
+        this.config = config;
+        this.signer = signer;
+    }
+
+    @Override
+    public CompletionStage<Decision> evaluate(Exchange exchange) {
+        exchange.upstreamEdits().removeHeader(config.header());
+        Subject subject = exchange.get(Subject.KEY);
+        if (subject != null && signer != null) {
+            exchange.upstreamEdits().setHeader(config.header(),
+                    signer.sign(subject, exchange.route().service().name(), exchange.requestId(), null));
+        }
+        return PROCEED;
+    }
+}
