@@ -58,7 +58,8 @@ public final class JwtVerifier {
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(clock, "clock");
         Set<JWSAlgorithm> algorithms = algorithms(issuer);
-        MACVerifier hmac = hmacKey == null ? null : macVerifier(issuer, hmacKey);
+        boolean usesHmac = algorithms.stream().anyMatch(HMAC::contains);
+        MACVerifier hmac = hmacKey == null || !usesHmac ? null : macVerifier(issuer, hmacKey);
         for (JWSAlgorithm algorithm : algorithms) {
             if (HMAC.contains(algorithm) && (hmac == null || !hmac.supportedJWSAlgorithms().contains(algorithm))) {
                 throw new IllegalArgumentException("issuer " + issuer.name() + ": algorithms: " + algorithm
