@@ -69,6 +69,14 @@ public final class JwtAuthenticator {
             return refused(ReasonCode.TOKEN_MALFORMED,
                     "token is " + token.length() + " characters long (expected at most " + TokenShape.MAX_LENGTH + ")");
         }
+        try {
+            return rememberedOrVerified(token, accepted);
+        } catch (RuntimeException e) {
+            return refused(ReasonCode.TOKEN_INVALID, "verification failed: " + e.getClass().getSimpleName());
+        }
+    }
+
+    private CompletionStage<Verification> rememberedOrVerified(String token, List<JwtVerifier> accepted) {
         byte[] digest = VerifiedTokenCache.digest(token);
         for (JwtVerifier verifier : accepted) {
             Verification.Accepted remembered = cache.get(key(verifier, digest));

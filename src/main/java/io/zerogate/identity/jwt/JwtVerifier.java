@@ -58,7 +58,8 @@ public final class JwtVerifier {
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(clock, "clock");
         Set<JWSAlgorithm> algorithms = algorithms(issuer);
-        MACVerifier hmac = hmacKey == null ? null : macVerifier(issuer, hmacKey);
+        boolean usesHmac = algorithms.stream().anyMatch(HMAC::contains);
+        MACVerifier hmac = hmacKey == null || !usesHmac ? null : macVerifier(issuer, hmacKey);
         for (JWSAlgorithm algorithm : algorithms) {
             if (HMAC.contains(algorithm) && (hmac == null || !hmac.supportedJWSAlgorithms().contains(algorithm))) {
                 throw new IllegalArgumentException("issuer " + issuer.name() + ": algorithms: " + algorithm
@@ -74,10 +75,14 @@ public final class JwtVerifier {
     /** Whether the token is a valid access token of this issuer, and whose. */
     public CompletionStage<Verification> verify(String compactToken) {
         Objects.requireNonNull(compactToken, "compactToken");
-        return switch (TokenShape.parse(compactToken)) {
-            case Checked.No<TokenShape> no -> CompletableFuture.completedFuture(no.refusal());
-            case Checked.Ok<TokenShape>(TokenShape shape) -> verifyParsed(shape);
-        };
+        try {
+            return switch (TokenShape.parse(compactToken)) {
+                case Checked.No<TokenShape> no -> CompletableFuture.completedFuture(no.refusal());
+                case Checked.Ok<TokenShape>(TokenShape shape) -> verifyParsed(shape);
+            };
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failed(e));
+        }
     }
 
     /** The configuration this verifier enforces. */
@@ -87,10 +92,14 @@ public final class JwtVerifier {
 
     /** Verification of a token already parsed, with its (not yet trusted) claims. */
     CompletionStage<Verification> verify(TokenShape shape, Map<String, Object> claims) {
-        return switch (header.check(shape.header())) {
-            case Checked.No<HeaderPolicy.Signing> no -> CompletableFuture.completedFuture(no.refusal());
-            case Checked.Ok<HeaderPolicy.Signing>(HeaderPolicy.Signing signing) -> verify(shape, signing, claims);
-        };
+        try {
+            return switch (header.check(shape.header())) {
+                case Checked.No<HeaderPolicy.Signing> no -> CompletableFuture.completedFuture(no.refusal());
+                case Checked.Ok<HeaderPolicy.Signing>(HeaderPolicy.Signing signing) -> verify(shape, signing, claims);
+            };
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failed(e));
+        }
     }
 
     /**
@@ -143,8 +152,13 @@ public final class JwtVerifier {
                 };
             };
         } catch (RuntimeException e) {
-            return Verification.refused(ReasonCode.TOKEN_INVALID, "claims check failed: " + e.getClass().getSimpleName());
+            return failed(e);
         }
+    }
+
+    /** A failure of the verifier itself: the token is not trusted, and the detail names only the failure's type. */
+    private static Verification.Refused failed(RuntimeException e) {
+        return Verification.refused(ReasonCode.TOKEN_INVALID, "verification failed: " + e.getClass().getSimpleName());
     }
 
     private static Set<JWSAlgorithm> algorithms(IssuerConfig issuer) {

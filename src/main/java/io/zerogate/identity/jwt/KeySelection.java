@@ -21,6 +21,8 @@ import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.Provider;
 import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -50,6 +52,8 @@ final class KeySelection {
     private static final byte[] ED25519_SPKI_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
             0x21, 0x00};
 
+    private static final int MIN_RSA_BITS = 2048;
+
     private final @Nullable Provider provider;
     private final Clock clock;
     // Keyed by identity: the key source hands out the same instances until the set changes, and a key that
@@ -77,7 +81,7 @@ final class KeySelection {
         List<KeyVerifier> fitting = new ArrayList<>(1);
         for (JWK key : keys) {
             if (fits(key, algorithm)) {
-                KeyVerifier verifier = verifiers.get(key, KeySelection.this::verifierFor);
+                KeyVerifier verifier = verifiers.get(key, this::verifierFor);
                 if (verifier != null) {
                     fitting.add(verifier);
                 }
@@ -101,7 +105,7 @@ final class KeySelection {
             return false;
         }
         if (JWSAlgorithm.Family.RSA.contains(algorithm)) {
-            return key instanceof RSAKey rsa && rsa.size() >= 2048;
+            return key instanceof RSAKey;
         }
         Curve curve = EC_CURVES.get(algorithm);
         if (curve != null) {
@@ -122,10 +126,14 @@ final class KeySelection {
     private @Nullable KeyVerifier verifierFor(JWK key) {
         try {
             if (key instanceof RSAKey rsa) {
-                return nimbus(new RSASSAVerifier(rsa.toRSAPublicKey()));
+                // Checked when the verifier is made rather than in fits(): the size takes decoding the modulus.
+                if (rsa.size() < MIN_RSA_BITS) {
+                    return null;
+                }
+                return nimbus(new RSASSAVerifier((RSAPublicKey) forProvider(rsa.toRSAPublicKey(), "RSA")));
             }
             if (key instanceof ECKey ec) {
-                return nimbus(new ECDSAVerifier(ec.toECPublicKey()));
+                return nimbus(new ECDSAVerifier((ECPublicKey) forProvider(ec.toECPublicKey(), "EC")));
             }
             if (key instanceof OctetKeyPair okp) {
                 return ed25519(okp.getX().decode());
@@ -134,6 +142,22 @@ final class KeySelection {
             return null;
         }
         return null;
+    }
+
+    /**
+     * The key in the provider's own form: converted once here instead of inside every verification (the native
+     * provider would otherwise re-import a JDK key object each time).
+     */
+    private PublicKey forProvider(PublicKey key, String algorithm) {
+        if (provider == null || provider.getService("KeyFactory", algorithm) == null) {
+            return key;
+        }
+        try {
+            return (PublicKey) KeyFactory.getInstance(algorithm, provider).translateKey(key);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            // The provider still accepts the JDK's key object, only more slowly.
+            return key;
+        }
     }
 
     private KeyVerifier nimbus(JWSVerifier verifier) {

@@ -82,7 +82,8 @@ final class SignatureCheck {
 
     private Checked<TokenShape> verifyHmac(JWSAlgorithm algorithm, TokenShape token) {
         if (hmac == null || !hmac.supportedJWSAlgorithms().contains(algorithm)) {
-            return Checked.no(ReasonCode.TOKEN_INVALID, "alg " + algorithm + " needs a secret the issuer does not have");
+            return Checked.no(ReasonCode.TOKEN_INVALID,
+                    "alg " + algorithm + " needs a secret the issuer does not have");
         }
         try {
             if (hmac.verify(new JWSHeader(algorithm), token.signingInput(), Base64URL.encode(token.signature()))) {

@@ -16,15 +16,15 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Reads a token's header or claims: UTF-8 only, exactly one JSON object, no member named twice, nothing after
- * it. Values become plain immutable Java values (String, Number, Boolean, List, Map); JSON {@code null} members
- * and elements are left out, since no claim the gateway reads may be null. Error details never repeat the text.
+ * it, at most 32 levels deep. Values become plain immutable Java values (String, Number, Boolean, List, Map);
+ * JSON {@code null} members and elements are left out, since no claim the gateway reads may be null. Error
+ * details never repeat the text.
  */
 final class StrictJson {
 
@@ -78,8 +78,7 @@ final class StrictJson {
     private static Object plain(JsonNode node) {
         if (node.isObject()) {
             Map<String, Object> members = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> member = it.next();
+            for (Map.Entry<String, JsonNode> member : node.properties()) {
                 if (!member.getValue().isNull()) {
                     members.put(member.getKey(), plain(member.getValue()));
                 }

@@ -111,8 +111,9 @@ class TokenAttackTest {
     static Stream<byte[]> publicKeyBytes() throws Exception {
         RSAKey rsa = (RSAKey) RSA.publicJwk();
         byte[] der = rsa.toRSAPublicKey().getEncoded();
-        String pem = "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END PUBLIC KEY-----\n";
+        String pem = "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END PUBLIC KEY-----\n";
         return Stream.of(der, pem.getBytes(StandardCharsets.US_ASCII),
                 rsa.toJSONString().getBytes(StandardCharsets.UTF_8), rsa.getModulus().decode());
     }
@@ -349,7 +350,8 @@ class TokenAttackTest {
         assertThat(refuse(token, ReasonCode.TOKEN_MALFORMED).detail()).isEqualTo("payload names a member twice");
         String exp = json(claims()).replaceFirst("\\{", "{\"exp\":" + NOW.plusSeconds(86_400).getEpochSecond() + ",");
         refuse(raw(json(header("ES256", EC.kid())), exp, EC), ReasonCode.TOKEN_MALFORMED);
-        String twoAlgs = raw(com.nimbusds.jose.JWSAlgorithm.ES256, "{\"alg\":\"ES256\",\"kid\":\"ec-1\",\"alg\":\"none\"}", json(claims()), EC);
+        String twoAlgs = raw(com.nimbusds.jose.JWSAlgorithm.ES256,
+                "{\"alg\":\"ES256\",\"kid\":\"ec-1\",\"alg\":\"none\"}", json(claims()), EC);
         assertThat(refuse(twoAlgs, ReasonCode.TOKEN_MALFORMED).detail()).isEqualTo("header names a member twice");
         assertThat(keys.calls).hasValue(0);
     }

@@ -45,7 +45,8 @@ class TokenShapeTest {
     void countsSegments() {
         assertThat(detail("")).isEqualTo("token has 1 segments (expected 3: header.payload.signature)");
         assertThat(detail(HEADER)).isEqualTo("token has 1 segments (expected 3: header.payload.signature)");
-        assertThat(detail(HEADER + "." + PAYLOAD)).isEqualTo("token has 2 segments (expected 3: header.payload.signature)");
+        assertThat(detail(HEADER + "." + PAYLOAD))
+                .isEqualTo("token has 2 segments (expected 3: header.payload.signature)");
         assertThat(detail(HEADER + "." + PAYLOAD + "." + SIGNATURE + "."))
                 .isEqualTo("token has 4 segments (expected 3: header.payload.signature)");
         assertThat(detail(HEADER + "." + PAYLOAD + "." + SIGNATURE + ".x.y"))
@@ -159,7 +160,8 @@ class TokenShapeTest {
     @Test
     void jsonValuesBecomePlainImmutableJava() {
         Map<String, Object> object = ((Checked.Ok<Map<String, Object>>) StrictJson.object(
-                "{\"s\":\"x\",\"n\":1,\"l\":12345678901,\"d\":1.5,\"b\":false,\"z\":null,\"a\":[1,null,\"y\"],\"o\":{\"k\":[]}}"
+                ("{\"s\":\"x\",\"n\":1,\"l\":12345678901,\"d\":1.5,\"b\":false,\"z\":null,"
+                        + "\"a\":[1,null,\"y\"],\"o\":{\"k\":[]}}")
                         .getBytes(StandardCharsets.UTF_8), "payload")).value();
         assertThat(object).containsOnlyKeys("s", "n", "l", "d", "b", "a", "o")
                 .containsEntry("s", "x").containsEntry("n", 1).containsEntry("l", 12345678901L)
