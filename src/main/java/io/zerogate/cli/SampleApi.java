@@ -94,9 +94,11 @@ final class SampleApi implements AutoCloseable {
                 body.put("status", "ok");
             } else if (path.startsWith("/payments/")) {
                 body.put("id", path.substring("/payments/".length())).put("status", "settled").put("amount", 42.5);
+            } else if (path.startsWith("/transfers/")) {
+                body.put("id", path.substring("/transfers/".length())).put("from", "alice").put("amount", 250);
             } else if (path.startsWith("/orders/")) {
                 body.put("id", path.substring("/orders/".length())).put("owner", "alice").put("total", 42.5);
-            } else if (path.equals("/echo")) {
+            } else if (path.equals("/echo") || path.equals("/whoami")) {
                 body.put("method", req.method().name()).put("uri", req.uri()).put("body_bytes", req.content().readableBytes());
                 Map<String, String> headers = new TreeMap<>();
                 req.headers().forEach(e -> headers.merge(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue(), (a, b) -> a + ", " + b));
