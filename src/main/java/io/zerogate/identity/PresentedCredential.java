@@ -104,8 +104,27 @@ public sealed interface PresentedCredential {
     }
 
     private static boolean token68Char(char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+        return c < 128 && Token68.CHARS[c];
+    }
+
+    /** The token68 alphabet as a table: every request with a token is scanned against it. */
+    final class Token68 {
+        static final boolean[] CHARS = new boolean[128];
+
+        static {
+            for (char c = 'A'; c <= 'Z'; c++) {
+                CHARS[c] = true;
+                CHARS[Character.toLowerCase(c)] = true;
+            }
+            for (char c = '0'; c <= '9'; c++) {
+                CHARS[c] = true;
+            }
+            for (char c : "-._~+/".toCharArray()) {
+                CHARS[c] = true;
+            }
+        }
+
+        private Token68() {}
     }
 
     /** The scheme as it may appear in a log: at most 20 visible ASCII characters. */

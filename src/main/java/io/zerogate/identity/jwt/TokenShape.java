@@ -123,25 +123,15 @@ final class TokenShape {
      * bound), so that other bearer tokens can be sent elsewhere (introspection) without being parsed as one.
      */
     static boolean looksLikeJwt(String token) {
-        if (token.length() > MAX_LENGTH) {
+        // Only tells JWTs from opaque tokens: a JOSE header is a JSON object, so its base64url starts with "eyJ",
+        // and a compact JWS has exactly two dots. Everything else about the token is checked strictly when it
+        // is verified; a token already verified is recognised from the cache without a full scan.
+        if (token.length() > MAX_LENGTH || !token.startsWith("eyJ")) {
             return false;
         }
-        int dots = 0;
-        int segmentLength = 0;
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c == '.') {
-                if (segmentLength == 0 || ++dots > 2) {
-                    return false;
-                }
-                segmentLength = 0;
-            } else if (isBase64Url(c)) {
-                segmentLength++;
-            } else {
-                return false;
-            }
-        }
-        return dots == 2 && segmentLength > 0;
+        int first = token.indexOf('.');
+        int second = first < 0 ? -1 : token.indexOf('.', first + 1);
+        return second > first + 1 && second < token.length() - 1 && token.indexOf('.', second + 1) < 0;
     }
 
     /** The decoded bytes, or null unless the text is the one canonical unpadded base64url spelling of them. */
@@ -160,8 +150,24 @@ final class TokenShape {
         return ENCODER.encodeToString(bytes).equals(text) ? bytes : null;
     }
 
+    private static final boolean[] BASE64URL = new boolean[128];
+
+    static {
+        for (char c = 'A'; c <= 'Z'; c++) {
+            BASE64URL[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            BASE64URL[c] = true;
+        }
+        for (char c = '0'; c <= '9'; c++) {
+            BASE64URL[c] = true;
+        }
+        BASE64URL['-'] = true;
+        BASE64URL['_'] = true;
+    }
+
     private static boolean isBase64Url(char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        return c < 128 && BASE64URL[c];
     }
 
     private static int segments(String token) {

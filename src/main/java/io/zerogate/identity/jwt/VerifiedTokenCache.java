@@ -49,12 +49,17 @@ final class VerifiedTokenCache {
 
     /** The SHA-256 of a token: what the cache knows it by. */
     static byte[] digest(String token) {
+        return SHA256.get().digest(token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // One digest per thread: looking a MessageDigest up costs about as much as hashing a token.
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
-    }
+    });
 
     /** The remembered acceptance, or null when there is none or it has reached the token's expiry. */
     Verification.@Nullable Accepted get(Key key) {

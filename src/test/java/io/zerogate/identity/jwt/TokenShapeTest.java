@@ -175,7 +175,10 @@ class TokenShapeTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln | true",
-            "a.b.c | true",
+            "a.b.c | false",
+            "eyJ.b.c | true",
+            "eyJ.b. | false",
+            "eyJ..c | false",
             "opaque-token-value | false",
             "a.b | false",
             "a.b.c.d | false",
