@@ -130,6 +130,7 @@ public final class Gateway implements AutoCloseable {
                         () -> g.ready && !g.closed, () -> g.authenticators.assertionKeys());
             }
             metrics.watch(current.get().upstreams());
+            metrics.watchKeyFetches(g.authenticators.keyFetches());
             health.start(current.get().upstreams());
             server.start();
             g.ready = true;
@@ -197,6 +198,7 @@ public final class Gateway implements AutoCloseable {
             compiled.authenticators().closeReplaced(replaced);
         }
         metrics.watch(next.upstreams());
+        metrics.watchKeyFetches(compiled.authenticators().keyFetches());
         // The old checker stops first so that none of its probes lands after the new one has taken over.
         health.close();
         HealthChecker fresh = new HealthChecker(server.group().next(), server.upstreamBootstrap());

@@ -33,6 +33,9 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents {
     private final MultiGauge upstreamHealth = MultiGauge.builder("zerogate_upstream_healthy")
             .description("1 when the upstream target is in rotation, 0 when ejected or failing probes")
             .register(registry);
+    private final MultiGauge keyFetches = MultiGauge.builder("zerogate_identity_key_fetches")
+            .description("JWK set fetches per issuer since start")
+            .register(registry);
     private final MultiGauge upstreamInFlight = MultiGauge.builder("zerogate_upstream_in_flight")
             .description("requests in flight per upstream target")
             .register(registry);
@@ -127,6 +130,17 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents {
         }
         upstreamHealth.register(health, true);
         upstreamInFlight.register(inFlight, true);
+    }
+
+    /**
+     * Tracks how often each issuer's keys were fetched (discovery excluded): a number that climbs fast means
+     * the issuer rotates keys often, or tokens with unknown key ids are arriving.
+     */
+    public void watchKeyFetches(java.util.Map<String, java.util.function.LongSupplier> fetchesByIssuer) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        fetchesByIssuer.forEach((issuer, fetches) ->
+                rows.add(MultiGauge.Row.of(Tags.of("issuer", issuer), fetches, f -> (double) f.getAsLong())));
+        keyFetches.register(rows, true);
     }
 
     /** The Prometheus text exposition of every meter. */

@@ -129,6 +129,13 @@ public final class Authenticators implements AutoCloseable {
         }
     }
 
+    /** How many times each issuer's keys were fetched, by issuer name. */
+    public Map<String, java.util.function.LongSupplier> keyFetches() {
+        Map<String, java.util.function.LongSupplier> out = new LinkedHashMap<>();
+        keyCaches.forEach((issuer, cache) -> out.put(issuer.name(), cache::fetches));
+        return out;
+    }
+
     public IdentityConfig config() {
         return config;
     }
