@@ -131,11 +131,14 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
                     listener, RESETS_PER_WINDOW, TimeUnit.NANOSECONDS.toSeconds(RESET_WINDOW_NANOS));
         }
         ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.ENHANCE_YOUR_CALM));
-        // The codec closes a connection that sent GOAWAY once its streams are done: end them now.
-        for (Channel s : new ArrayList<>(streams)) {
-            s.close();
-        }
-        ctx.close();
+        // The codec closes a connection that sent GOAWAY once its streams are done: end them now. Later, so that
+        // the stream whose reset is being read is closed by then and is not reset back.
+        ctx.executor().execute(() -> {
+            for (Channel s : new ArrayList<>(streams)) {
+                s.close();
+            }
+            ctx.close();
+        });
     }
 
     /** A new stream's channel; it counts as open until it closes. */
