@@ -1,5 +1,6 @@
 package io.zerogate.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -100,7 +101,7 @@ final class Http2StreamAdapter extends ChannelDuplexHandler {
         ctx.fireChannelRead(refused);
     }
 
-    private void endOfBody(ChannelHandlerContext ctx, io.netty.buffer.ByteBuf last) {
+    private void endOfBody(ChannelHandlerContext ctx, ByteBuf last) {
         if (contentLength >= 0 && received != contentLength) {
             last.release();
             brokenBody(ctx, received + " bytes of DATA where content-length announced " + contentLength);

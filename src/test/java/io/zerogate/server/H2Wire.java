@@ -13,7 +13,9 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -45,8 +47,11 @@ final class H2Wire implements AutoCloseable {
     /** One frame as read. */
     record Frame(int type, int flags, int streamId, byte[] payload) {}
 
-    /** What the server answered on one stream: a response, or a reset (status -1). */
-    record Reply(int status, @Nullable Http2Headers headers, byte[] body, long resetCode) {
+    /**
+     * What the server answered on one stream: a response, or a reset (status -1), and the interim (1xx)
+     * statuses before it.
+     */
+    record Reply(int status, @Nullable Http2Headers headers, byte[] body, long resetCode, List<Integer> interim) {
 
         String header(String name) {
             CharSequence v = headers == null ? null : headers.get(name);
@@ -68,6 +73,7 @@ final class H2Wire implements AutoCloseable {
         final ByteArrayOutputStream body = new ByteArrayOutputStream();
         long reset = -1;
         boolean done;
+        final List<Integer> interim = new ArrayList<>();
     }
 
     private final Socket socket;
@@ -82,7 +88,7 @@ final class H2Wire implements AutoCloseable {
     private H2Wire(Socket socket) throws IOException {
         this.socket = socket;
         this.in = new DataInputStream(socket.getInputStream());
-        this.out = socket.getOutputStream();
+        this.out = new java.io.BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
     }
 
     /** Sends the connection preface and an empty SETTINGS frame on an open socket (plain or TLS). */
@@ -175,7 +181,7 @@ final class H2Wire implements AutoCloseable {
                         + (goAwayCode >= 0 ? " (GOAWAY " + goAwayCode + ")" : ""));
             }
         }
-        return new Reply(p.status, p.headers, p.body.toByteArray(), p.reset);
+        return new Reply(p.status, p.headers, p.body.toByteArray(), p.reset, List.copyOf(p.interim));
     }
 
     /** Reads until the server closes the connection; true when it did within the read timeout. */
@@ -316,6 +322,8 @@ final class H2Wire implements AutoCloseable {
             if (s >= 200) {
                 p.status = s;
                 p.headers = decoded;
+            } else {
+                p.interim.add(s);
             }
         }
         if ((f.flags() & END_STREAM) != 0) {
