@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — ZeroGate load benchmark.
 #
-# Runs the same wrk load, in one run, against:
+# Runs the same wrk load (h2load for the HTTP/2 scenario), in one run, against:
 #   direct   — the upstream (an nginx serving a fixed small body), no proxy in between;
 #   nginx    — nginx as a plain keep-alive reverse proxy in front of that upstream;
 #   <name>   — ZeroGate in front of that upstream, one configuration per named scenario.
@@ -26,6 +26,10 @@ DURATION=${BENCH_DURATION:-10}          # seconds per measured run
 WARMUP=${BENCH_WARMUP:-6}               # seconds of unrecorded load before every measured run
 ROUNDS=${BENCH_ROUNDS:-2}               # nginx/ZeroGate measurements per target (best one reported)
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-120} # seconds to wait for ZeroGate's /readyz (covers a first build)
+# HTTP/2 load (h2load): this many connections with this many concurrent streams each; the default
+# keeps BENCH_CONNECTIONS requests in flight, as wrk does for HTTP/1.1.
+H2_CONNECTIONS=${BENCH_H2_CONNECTIONS:-16}
+H2_STREAMS=${BENCH_H2_STREAMS:-4}
 OUT_BASE=${BENCH_OUT:-$SCRIPT_DIR/out}
 # JVM options for the launcher. Fixed heap so GC sizing does not drift between runs.
 # A fixed heap so GC sizing does not drift between runs; compact object headers where the JDK has them (25+).
@@ -50,24 +54,31 @@ export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:-$(default_java_opts)}
 #      request carries, "Name: value", also sent by the readiness check) and SC_WRK_ARGS (other
 #      extra wrk arguments);
 #   4. name the nginx it is compared with in SCENARIO_PEER (nginx: the plain reverse proxy;
-#      nginx-tls: the same proxy behind TLS; nginx-jwt: the plain proxy, loaded with the same
-#      bearer token as the jwt scenarios);
+#      nginx-tls: the same proxy behind TLS; nginx-h2: the same proxy behind TLS speaking HTTP/2,
+#      loaded with h2load; nginx-jwt: the plain proxy, loaded with the same bearer token as the jwt
+#      scenarios); a scenario loaded with h2load instead of wrk says so in SCENARIO_TOOL;
 #   5. optionally write check_h2_push — run once ZeroGate forwards; a non-zero return stops the
 #      benchmark (for proving the configuration does what the scenario claims).
 # ---------------------------------------------------------------------------------------------
-ZG_SCENARIOS=(forward tls jwt jwt-uncached)
+ZG_SCENARIOS=(forward tls h2 jwt jwt-uncached)
 declare -A SCENARIO_DESC=(
   [forward]="plain HTTP/1.1 forwarding on a public route (no auth, no limits)"
   [tls]="forwarding behind TLS 1.3 (TLS_AES_128_GCM_SHA256, keep-alive), compared with nginx behind TLS"
+  [h2]="HTTP/2 over TLS 1.3 (h2load, several streams per connection), compared with nginx speaking HTTP/2; both forward HTTP/1.1"
   [jwt]="every request carries an RS256 bearer token that ZeroGate verifies (verified-token cache on); nginx forwards it unchecked"
   [jwt-uncached]="as jwt with token_cache_size: 0, so every request pays a full RS256 signature check"
 )
 declare -A SCENARIO_PEER=(
   [forward]=nginx
   [tls]=nginx-tls
+  [h2]=nginx-h2
   [jwt]=nginx-jwt
   [jwt-uncached]=nginx-jwt
 )
+
+# The load tool per scenario and per nginx peer; wrk unless named here.
+declare -A SCENARIO_TOOL=([h2]=h2load [nginx-h2]=h2load)
+tool_of() { echo "${SCENARIO_TOOL[$1]:-wrk}"; }
 
 SC_URL=""
 SC_HEADERS=()
@@ -131,6 +142,28 @@ config_tls() {
       private_key: $TMP_DIR/tls/server.key
       protocols: [TLSv1.3]
 " >"$1"
+}
+
+# --- h2: HTTP/2 over TLS, loaded with h2load ----------------------------------------------------
+# The listener is the tls scenario's; HTTP/2 is on by default on TLS listeners and chosen by ALPN.
+scenario_h2() {
+  SC_URL="https://127.0.0.1:$ZG_PORT/"
+  SC_HEADERS=()
+  SC_WRK_ARGS=()
+}
+
+config_h2() {
+  config_tls "$1"
+}
+
+# ALPN must really pick h2 before h2load measures anything.
+check_h2() {
+  local version
+  version=$(curl -sk --http2 -o /dev/null -w '%{http_version}' --max-time 5 "$SC_URL" 2>/dev/null || true)
+  if [[ $version != 2 ]]; then
+    log "ZeroGate did not answer over HTTP/2 (curl saw HTTP version '$version')"
+    return 1
+  fi
 }
 
 # --- jwt, jwt-uncached: a bearer token on every request ----------------------------------------
@@ -272,6 +305,7 @@ EOF
   cat <<EOF
 
 Environment: BENCH_THREADS=$THREADS BENCH_CONNECTIONS=$CONNECTIONS BENCH_DURATION=$DURATION
+             BENCH_H2_CONNECTIONS=$H2_CONNECTIONS BENCH_H2_STREAMS=$H2_STREAMS (h2load: connections, streams each)
              BENCH_WARMUP=$WARMUP BENCH_ROUNDS=$ROUNDS BENCH_READY_TIMEOUT=$READY_TIMEOUT
              BENCH_OUT=<dir> ZEROGATE_JAVA_OPTS="$ZEROGATE_JAVA_OPTS"
 EOF
@@ -362,8 +396,14 @@ trap 'exit 143' TERM
 NGINX=""
 
 ensure_tools() {
-  local missing=()
+  local missing=() sc
   command -v wrk >/dev/null || missing+=(wrk)
+  for sc in "${SELECTED[@]}"; do
+    if [[ $(tool_of "$sc") == h2load ]] && ! command -v h2load >/dev/null; then
+      missing+=(nghttp2-client)
+      break
+    fi
+  done
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v curl >/dev/null || missing+=(curl)
   command -v setsid >/dev/null || missing+=(util-linux)
@@ -499,6 +539,45 @@ write_proxy_tls_conf() { # PREFIX PORT UPSTREAM_PORT
     ssl_protocols TLSv1.3;
     # The suite ZeroGate's BoringSSL picks, so both sides do the same cryptography.
     ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+  } >"$1/nginx.conf"
+}
+
+# nginx before 1.25.1 turns HTTP/2 on with a listen parameter; later ones with "http2 on".
+nginx_http2_lines() { # PORT — prints the listen line(s) of an HTTP/2 TLS server
+  local v
+  v=$("$NGINX" -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')
+  if [[ -n $v ]] && printf '%s\n%s\n' 1.25.1 "$v" | sort -V -C; then
+    printf '    listen 127.0.0.1:%s ssl;\n    http2 on;\n' "$1"
+  else
+    printf '    listen 127.0.0.1:%s ssl http2;\n' "$1"
+  fi
+}
+
+write_proxy_h2_conf() { # PREFIX PORT UPSTREAM_PORT
+  {
+    nginx_common "$1" 2
+    cat <<EOF
+  upstream backend {
+    server 127.0.0.1:$3;
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+$(nginx_http2_lines "$2")
+    ssl_certificate $TMP_DIR/tls/server.crt;
+    ssl_certificate_key $TMP_DIR/tls/server.key;
+    ssl_protocols TLSv1.3;
+    ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+    # As many streams per connection as ZeroGate allows by default.
+    http2_max_concurrent_streams 100;
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -660,6 +739,55 @@ measure() { # TARGET ROUND URL [WRK_ARGS...]
   log "$target round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, socket errors $sock"
 }
 
+# --- h2load and its output ---------------------------------------------------------------------
+run_h2load() { # OUTFILE H2LOAD_ARGS...
+  local outfile=$1 rc=0; shift
+  h2load "$@" >"$outfile" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || rc=$?
+  WRK_PID=""
+  return "$rc"
+}
+
+# Prints "rps p50_ms p99_ms non2xx errors" for one h2load output file and its per-request log
+# (h2load reports no percentiles itself; its log has each request's time to the end of the response).
+parse_h2load() { # OUTFILE LOGFILE
+  local rps non2xx errors p50 p99
+  read -r rps non2xx errors < <(awk '
+    $1 == "finished" { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^req\/s/) { r = $i } }
+    $1 == "requests:" { for (i = 2; i < NF; i++) { x = $i; gsub(/,/, "", x)
+                          if ($(i + 1) ~ /^(failed|errored|timeout)/) err += x } }
+    $1 == "status" && $2 == "codes:" { for (i = 3; i < NF; i++) { x = $i; gsub(/,/, "", x)
+                          if ($(i + 1) ~ /^[45]xx/) bad += x } }
+    END { printf "%s %d %d\n", (r == "" ? "NA" : r), bad + 0, err + 0 }' "$1")
+  if [[ -s $2 ]]; then
+    read -r p50 p99 < <(awk -F'\t' '{ print $3 }' "$2" | sort -n | awk '{ v[NR] = $1 } END {
+        i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+        printf "%.3f %.3f\n", v[i50] / 1000, v[i99] / 1000 }')
+  else
+    p50=NA p99=NA
+  fi
+  echo "$rps $p50 $p99 $non2xx $errors"
+}
+
+measure_h2load() { # TARGET ROUND URL
+  local target=$1 round=$2 url=$3
+  local base=$OUT_DIR/h2load-$target.r$round rc=0 parsed rps p50 p99 non2xx sock
+  local load=(-t"$THREADS" -c"$H2_CONNECTIONS" -m"$H2_STREAMS")
+  if (( WARMUP > 0 )); then
+    log "$target round $round: warm-up ${WARMUP}s"
+    run_h2load "$base.warmup.txt" "${load[@]}" -D"$WARMUP" "$url" || true
+  fi
+  log "$target round $round: measuring ${DURATION}s"
+  run_h2load "$base.txt" "${load[@]}" -D"$DURATION" --log-file="$base.log" "$url" || rc=$?
+  parsed=$(parse_h2load "$base.txt" "$base.log")
+  rm -f "$base.log"
+  read -r rps p50 p99 non2xx sock <<<"$parsed"
+  R_RPS[$target#$round]=$rps R_P50[$target#$round]=$p50 R_P99[$target#$round]=$p99
+  R_NON2XX[$target#$round]=$non2xx R_SOCK[$target#$round]=$sock R_RC[$target#$round]=$rc
+  log "$target round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, errors $sock"
+}
+
 run_is_bad() { # KEY
   [[ ${R_RC[$1]} != 0 || ${R_RPS[$1]} == NA || ${R_P50[$1]} == NA || ${R_P99[$1]} == NA \
      || ${R_NON2XX[$1]} != 0 || ${R_SOCK[$1]} != 0 ]]
@@ -723,8 +851,11 @@ require_int BENCH_DURATION "$DURATION" 1 3600
 require_int BENCH_WARMUP "$WARMUP" 0 3600
 require_int BENCH_ROUNDS "$ROUNDS" 1 10
 require_int BENCH_READY_TIMEOUT "$READY_TIMEOUT" 1 3600
+require_int BENCH_H2_CONNECTIONS "$H2_CONNECTIONS" "$THREADS" 10000
+require_int BENCH_H2_STREAMS "$H2_STREAMS" 1 1000
 THREADS=$((10#$THREADS)) CONNECTIONS=$((10#$CONNECTIONS)) DURATION=$((10#$DURATION))
 WARMUP=$((10#$WARMUP)) ROUNDS=$((10#$ROUNDS)) READY_TIMEOUT=$((10#$READY_TIMEOUT))
+H2_CONNECTIONS=$((10#$H2_CONNECTIONS)) H2_STREAMS=$((10#$H2_STREAMS))
 
 # A jwt scenario's token is minted when its ZeroGate starts and must outlive everything that one
 # start may wait through and serve: at most 6 runs (warm-up included) when it is the scenario
@@ -770,6 +901,7 @@ log "scenarios: direct nginx ${SELECTED[*]}; ${measured_runs} runs of ${WARMUP}s
 
 ports=$(free_ports 3)
 read -r UPSTREAM_PORT PROXY_PORT PROXY_TLS_PORT <<<"$ports"
+PROXY_H2_PORT=$(free_ports 1)
 [[ -n $UPSTREAM_PORT && -n $PROXY_PORT && -n $PROXY_TLS_PORT ]] || die "could not pick ports for nginx"
 write_upstream_conf "$TMP_DIR/upstream" "$UPSTREAM_PORT"
 write_proxy_conf "$TMP_DIR/proxy" "$PROXY_PORT" "$UPSTREAM_PORT"
@@ -782,12 +914,20 @@ declare -A PEER_URL=([nginx]="http://127.0.0.1:$PROXY_PORT/")
 declare -A PEER_HEADER=()
 for sc in "${SELECTED[@]}"; do
   if [[ ${SCENARIO_PEER[$sc]} == nginx-tls && -z ${PEER_URL[nginx-tls]:-} ]]; then
-    make_tls_material
+    [[ -f $TMP_DIR/tls/server.crt ]] || make_tls_material
     mkdir -p "$TMP_DIR/proxy-tls"
     write_proxy_tls_conf "$TMP_DIR/proxy-tls" "$PROXY_TLS_PORT" "$UPSTREAM_PORT"
     start_nginx proxy-tls "$PROXY_TLS_PORT" https
     PEERS+=(nginx-tls)
     PEER_URL[nginx-tls]="https://127.0.0.1:$PROXY_TLS_PORT/"
+  fi
+  if [[ ${SCENARIO_PEER[$sc]} == nginx-h2 && -z ${PEER_URL[nginx-h2]:-} ]]; then
+    [[ -f $TMP_DIR/tls/server.crt ]] || make_tls_material
+    mkdir -p "$TMP_DIR/proxy-h2"
+    write_proxy_h2_conf "$TMP_DIR/proxy-h2" "$PROXY_H2_PORT" "$UPSTREAM_PORT"
+    start_nginx proxy-h2 "$PROXY_H2_PORT" https
+    PEERS+=(nginx-h2)
+    PEER_URL[nginx-h2]="https://127.0.0.1:$PROXY_H2_PORT/"
   fi
   if [[ ${SCENARIO_PEER[$sc]} == nginx-jwt && -z ${PEER_URL[nginx-jwt]:-} ]]; then
     # nginx passes the header on unchecked; a real token keeps the request size the same.
@@ -808,6 +948,10 @@ done
   echo "wrk:         $(wrk -v 2>&1 | head -n 1 || true)"
   echo "java:        $(jh="$("$ROOT/zerogate" --java-home 2>/dev/null)" && "$jh/bin/java" -version 2>&1 | head -n 1 || echo 'no JDK 21+ found')"
   echo "load:        wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, after ${WARMUP}s warm-up per run"
+  if [[ -n ${PEER_URL[nginx-h2]:-} ]]; then
+    echo "h2load:      $(h2load --version 2>&1 | head -n 1)"
+    echo "h2 load:     h2load -t$THREADS -c$H2_CONNECTIONS -m$H2_STREAMS -D${DURATION} (p50/p99 from its per-request log), after ${WARMUP}s warm-up per run"
+  fi
   echo "rounds:      $ROUNDS (nginx and ZeroGate alternate; best round by req/s is reported)"
   echo "java opts:   $ZEROGATE_JAVA_OPTS"
   if [[ -n $DEV_ISSUER_URL ]]; then
@@ -841,7 +985,9 @@ for (( round = 1; round <= ROUNDS; round++ )); do
     seq=("${order[@]}")
   fi
   for target in "${seq[@]}"; do
-    if [[ -n ${PEER_URL[$target]:-} && -n ${PEER_HEADER[$target]:-} ]]; then
+    if [[ -n ${PEER_URL[$target]:-} && $(tool_of "$target") == h2load ]]; then
+      measure_h2load "$target" "$round" "${PEER_URL[$target]}"
+    elif [[ -n ${PEER_URL[$target]:-} && -n ${PEER_HEADER[$target]:-} ]]; then
       measure "$target" "$round" "${PEER_URL[$target]}" -H "${PEER_HEADER[$target]}"
     elif [[ -n ${PEER_URL[$target]:-} ]]; then
       measure "$target" "$round" "${PEER_URL[$target]}"
@@ -851,7 +997,11 @@ for (( round = 1; round <= ROUNDS; round++ )); do
         start_zerogate "$target"
       fi
       header_args
-      measure "$target" "$round" "$SC_URL" "${SC_WRK_ARGS[@]}" "${HEADER_ARGS[@]}"
+      if [[ $(tool_of "$target") == h2load ]]; then
+        measure_h2load "$target" "$round" "$SC_URL"
+      else
+        measure "$target" "$round" "$SC_URL" "${SC_WRK_ARGS[@]}" "${HEADER_ARGS[@]}"
+      fi
       if ! group_alive "$ZG_PGID"; then
         # Its run shows up as errors in the table; say why, and start it afresh if needed again.
         log "ZeroGate ($target) exited during the run; last lines of its log:"

@@ -118,7 +118,7 @@ public final class Gateway implements AutoCloseable {
                             current.get().config().config().workloads().trustDomains());
                     return exchange -> exchange.put(TransportIdentity.KEY, peer);
                 },
-                metrics);
+                metrics, metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
         Gateway g = new Gateway(current, server, metrics, health, identity, first.authenticators());
         try {

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.OutcomeSink;
+import io.zerogate.server.Http2Events;
 import io.zerogate.server.TlsEvents;
 import io.zerogate.upstream.UpstreamService;
 import io.zerogate.upstream.UpstreamTarget;
@@ -20,16 +21,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Prometheus metrics of the data plane: requests by listener, route, status and decision, request latency
- * by route, failed TLS handshakes by listener and reason, and the health of every upstream target. Meters are created once per label set and cached,
- * so recording an outcome costs a map lookup and two atomic updates.
+ * by route, failed TLS handshakes by listener and reason, HTTP/2 connections cut off for resetting streams too fast,
+ * and the health of every upstream target. Meters are created once per label set and cached, so recording an
+ * outcome costs a map lookup and two atomic updates.
  */
-public final class GatewayMetrics implements OutcomeSink, TlsEvents {
+public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TlsLabels, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TlsLabels, Counter> reloads = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> resetFloods = new ConcurrentHashMap<>();
     private final MultiGauge upstreamHealth = MultiGauge.builder("zerogate_upstream_healthy")
             .description("1 when the upstream target is in rotation, 0 when ejected or failing probes")
             .register(registry);
@@ -103,6 +106,25 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents {
                     .register(registry));
         }
         c.increment();
+    }
+
+    /** Counts one HTTP/2 connection closed for resetting streams too fast ({@code zerogate_http2_reset_floods_total}). */
+    @Override
+    public void resetFloodClosed(String listener) {
+        Counter c = resetFloods.get(listener);
+        if (c == null) {
+            c = resetFloods.computeIfAbsent(listener, l -> Counter.builder("zerogate_http2_reset_floods")
+                    .description("HTTP/2 connections closed with GOAWAY because the client reset streams too fast")
+                    .tags("listener", l)
+                    .register(registry));
+        }
+        c.increment();
+    }
+
+    /** HTTP/2 connections of one listener closed so far for resetting streams too fast. */
+    public double http2ResetFloods(String listener) {
+        Counter c = resetFloods.get(listener);
+        return c == null ? 0 : c.count();
     }
 
     /** TLS file reloads counted so far for one listener; {@code result} is applied or rejected. */

@@ -28,7 +28,9 @@ public final class ConfigLoader {
 
     private static final Pattern LISTENER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final InetSocketAddress DEFAULT_ADMIN_ADDRESS = AddressSyntax.ipv4Loopback(9901);
-    private static final ServerLimits DEFAULT_LIMITS = new ServerLimits(8 << 10, 16 << 10, 100);
+    private static final ServerLimits DEFAULT_LIMITS = new ServerLimits(8 << 10, 16 << 10, 100, 100);
+    /** Each open stream may hold one stream window of unread request body; this bounds it per connection. */
+    private static final int MAX_CONCURRENT_STREAMS = 1000;
     private static final Timeouts DEFAULT_TIMEOUTS = new Timeouts(
             Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofSeconds(20));
 
@@ -152,7 +154,7 @@ public final class ConfigLoader {
         List<ListenerConfig> listeners = new ArrayList<>(items.size());
         Map<String, Integer> indexByName = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
-            ConfigMapping m = items.get(i).mapping("name", "address", "tls");
+            ConfigMapping m = items.get(i).mapping("name", "address", "tls", "http2");
             ConfigNode nameNode = m.optional("name");
             String name = "listener-" + i;
             ConfigNode at = items.get(i);
@@ -169,8 +171,11 @@ public final class ConfigLoader {
                 throw at.error("duplicate listener name '" + name + "' (also used by listeners[" + first + "])");
             }
             ConfigNode tlsNode = m.optional("tls");
+            // HTTP/2 is negotiated by ALPN over TLS; in plain text a client must know beforehand (h2c), so
+            // a plain listener speaks it only when told to.
+            boolean http2 = m.bool("http2", tlsNode != null);
             listeners.add(new ListenerConfig(name, AddressSyntax.listenAddress(m.required("address").string()),
-                    tlsNode == null ? null : TlsBinder.listener(tlsNode)));
+                    tlsNode == null ? null : TlsBinder.listener(tlsNode), http2));
         }
         return listeners;
     }
@@ -209,11 +214,12 @@ public final class ConfigLoader {
         if (node == null) {
             return DEFAULT_LIMITS;
         }
-        ConfigMapping m = node.mapping("max_request_line", "max_header_size", "max_header_count");
+        ConfigMapping m = node.mapping("max_request_line", "max_header_size", "max_header_count", "max_concurrent_streams");
         return new ServerLimits(
                 (int) m.size("max_request_line", Integer.MAX_VALUE, DEFAULT_LIMITS.maxRequestLineBytes()),
                 (int) m.size("max_header_size", Integer.MAX_VALUE, DEFAULT_LIMITS.maxHeaderBytes()),
-                m.integer("max_header_count", 1, Integer.MAX_VALUE, DEFAULT_LIMITS.maxHeaderCount()));
+                m.integer("max_header_count", 1, Integer.MAX_VALUE, DEFAULT_LIMITS.maxHeaderCount()),
+                m.integer("max_concurrent_streams", 1, MAX_CONCURRENT_STREAMS, DEFAULT_LIMITS.maxConcurrentStreams()));
     }
 
     private static Timeouts timeouts(@Nullable ConfigNode node) throws ConfigException {

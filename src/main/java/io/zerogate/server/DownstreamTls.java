@@ -41,6 +41,7 @@ final class DownstreamTls implements Mapping<String, SslContext> {
 
     private final String listener;
     private final ListenerTls configured;
+    private final boolean http2;
     private final SslProvider provider;
     private final long handshakeTimeoutMillis;
     private final List<Path> files;
@@ -52,10 +53,11 @@ final class DownstreamTls implements Mapping<String, SslContext> {
     private byte[] digest;
     private int checksSinceFullCheck;
 
-    private DownstreamTls(String listener, ListenerTls configured, SslProvider provider, long handshakeTimeoutMillis,
+    private DownstreamTls(String listener, ListenerTls configured, boolean http2, SslProvider provider, long handshakeTimeoutMillis,
                           List<Path> files, TlsEvents events, List<Long> stamps, byte[] digest, ListenerTlsContexts current) {
         this.listener = listener;
         this.configured = configured;
+        this.http2 = http2;
         this.provider = provider;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
         this.files = files;
@@ -78,25 +80,27 @@ final class DownstreamTls implements Mapping<String, SslContext> {
     /**
      * Reads the listener's files and builds its contexts.
      *
+     * @param http2 offer HTTP/2 by ALPN
      * @throws ConfigException when a file cannot be used
      */
-    static DownstreamTls start(String listener, ListenerTls tls, SslProvider provider, long handshakeTimeoutMillis,
+    static DownstreamTls start(String listener, ListenerTls tls, boolean http2, SslProvider provider, long handshakeTimeoutMillis,
                                TlsEvents events) throws ConfigException {
         List<Path> files = List.copyOf(tls.files());
         // Stamped before reading, so that a change while the files are read is seen by the next check.
         List<Long> stamps = stamps(files);
         byte[] digest = TlsMaterial.digest(files);
-        ListenerTlsContexts contexts = build(listener, tls, provider);
-        return new DownstreamTls(listener, tls, provider, handshakeTimeoutMillis, files, events, stamps, digest, contexts);
+        ListenerTlsContexts contexts = build(listener, tls, provider, http2);
+        return new DownstreamTls(listener, tls, http2, provider, handshakeTimeoutMillis, files, events, stamps, digest, contexts);
     }
 
-    private static ListenerTlsContexts build(String listener, ListenerTls tls, SslProvider provider) throws ConfigException {
+    private static ListenerTlsContexts build(String listener, ListenerTls tls, SslProvider provider, boolean http2)
+            throws ConfigException {
         String source = "listener " + listener;
         ListenerTls fresh = TlsMaterial.reread(source, tls);
         List<X509CRL> crls = fresh.crl() == null ? List.of() : TlsMaterial.crls(source, fresh.crl());
         ListenerTlsContexts contexts;
         try {
-            contexts = ListenerTlsContexts.build(fresh, crls, provider);
+            contexts = ListenerTlsContexts.build(fresh, crls, provider, http2);
         } catch (SSLException | GeneralSecurityException | IllegalArgumentException e) {
             throw new ConfigException(source, 0, "tls", "the TLS settings cannot be used: " + e.getMessage(), e);
         }
@@ -136,7 +140,7 @@ final class DownstreamTls implements Mapping<String, SslContext> {
         // Remembered even when the new files fail, so that a broken file is reported once, not every check.
         digest = d;
         try {
-            ListenerTlsContexts next = build(listener, configured, provider);
+            ListenerTlsContexts next = build(listener, configured, provider, http2);
             current = next;
             log.info("listener {}: TLS files changed; new handshakes use them", listener);
             events.certificatesReloaded(listener, true);

@@ -4,7 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -36,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane: the client-facing HTTP/1.1 listeners (plain or TLS) and the event loops that serve them and
- * their upstream connections. Configuration is read through a supplier on every request, so a reload takes
+ * The data plane: the client-facing listeners (HTTP/1.1 and HTTP/2, plain or TLS) and the event loops that serve
+ * them and their upstream connections. Configuration is read through a supplier on every request, so a reload takes
  * effect for the next request without touching connections. TLS files are checked for changes on a thread of
  * their own and picked up by new handshakes.
  */
@@ -55,19 +54,25 @@ public final class GatewayServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
     private final TlsEvents tlsEvents;
+    private final Http2Events http2Events;
     private final PeerLogLimiter handshakeLog;
+    private final PeerLogLimiter http2Log;
     private volatile @Nullable CertificateRotation rotation;
 
     /**
      * @param eventLoops        number of event loops (0: one per available processor)
      * @param peerFacts         turns a TLS connection's verified client chain into facts on its exchanges
      * @param tlsEvents         counts failed TLS handshakes and certificate reloads
+     * @param http2Events       counts HTTP/2 connections cut off for abuse
      */
     public GatewayServer(Transport transport, int eventLoops, Supplier<RuntimeSnapshot> state, OutcomeSink sink,
-                         LongSupplier nanoClock, PeerCertificateFacts peerFacts, TlsEvents tlsEvents) {
+                         LongSupplier nanoClock, PeerCertificateFacts peerFacts, TlsEvents tlsEvents,
+                         Http2Events http2Events) {
         this.transport = transport;
         this.tlsEvents = tlsEvents;
+        this.http2Events = http2Events;
         this.handshakeLog = new PeerLogLimiter(HANDSHAKE_LOG_PEERS, Duration.ofMinutes(1), nanoClock);
+        this.http2Log = new PeerLogLimiter(HANDSHAKE_LOG_PEERS, Duration.ofMinutes(1), nanoClock);
         int loops = eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
         this.group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("zerogate-io", true),
                 transport.ioHandlerFactory());
@@ -107,7 +112,7 @@ public final class GatewayServer implements AutoCloseable {
         long handshakeTimeout = config.timeouts().requestHeader().toMillis();
         for (ListenerConfig l : config.listeners()) {
             if (l.tls() != null) {
-                tls.put(l.name(), DownstreamTls.start(l.name(), l.tls(), provider, handshakeTimeout, tlsEvents));
+                tls.put(l.name(), DownstreamTls.start(l.name(), l.tls(), l.http2(), provider, handshakeTimeout, tlsEvents));
             }
         }
         if (!tls.isEmpty()) {
@@ -116,7 +121,6 @@ public final class GatewayServer implements AutoCloseable {
         for (ListenerConfig l : config.listeners()) {
             DownstreamTls listenerTls = tls.get(l.name());
             HandshakeObserver observer = listenerTls == null ? null : new HandshakeObserver(l.name(), tlsEvents, handshakeLog);
-            String scheme = listenerTls == null ? "http" : "https";
             ServerBootstrap b = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
@@ -126,34 +130,24 @@ public final class GatewayServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            GatewayConfig c = context.state.get().config().config();
-                            StrictRequestDecoder decoder = new StrictRequestDecoder(
-                                    c.limits().maxRequestLineBytes(), c.limits().maxHeaderBytes(), context.nanoClock);
-                            GatewayResponseEncoder encoder = new GatewayResponseEncoder();
-                            if (listenerTls != null) {
-                                ch.pipeline()
-                                        .addLast("tls", listenerTls.newHandler())
-                                        .addLast("tls-handshake", observer);
-                            }
-                            ch.pipeline()
-                                    .addLast("decoder", decoder)
-                                    .addLast("encoder", encoder)
-                                    .addLast("proxy", new ProxyHandler(context, l.name(), scheme, decoder, encoder));
-                        }
-                    });
+                    .childHandler(new ClientPipelines(context, l.name(), listenerTls, observer, l.http2(), http2Events, http2Log));
             Channel ch = ListenerBindException.bind(b, l.address(), "listener " + l.name());
             listeners.add(ch);
             InetSocketAddress addr = (InetSocketAddress) ch.localAddress();
             bound.put(l.name(), addr);
-            log.info("listener {} accepting {} on {} ({})", l.name(), listenerTls == null ? "HTTP" : "HTTPS", addr, transport.name());
+            log.info("listener {} accepting {} on {} ({})", l.name(), describe(listenerTls != null, l.http2()), addr, transport.name());
         }
         if (!tls.isEmpty()) {
             rotation = new CertificateRotation(List.copyOf(tls.values()), ROTATION_CHECK_INTERVAL);
         }
         return Map.copyOf(bound);
+    }
+
+    private static String describe(boolean tls, boolean http2) {
+        if (tls) {
+            return http2 ? "HTTPS (HTTP/2 by ALPN, HTTP/1.1)" : "HTTPS (HTTP/1.1)";
+        }
+        return http2 ? "HTTP (HTTP/1.1, HTTP/2 with prior knowledge)" : "HTTP (HTTP/1.1)";
     }
 
     public Map<String, InetSocketAddress> boundAddresses() {
@@ -183,6 +177,10 @@ public final class GatewayServer implements AutoCloseable {
                 ProxyHandler h = c.pipeline().get(ProxyHandler.class);
                 if (h != null) {
                     h.startDraining();
+                }
+                Http2ConnectionGuard h2 = c.pipeline().get(Http2ConnectionGuard.class);
+                if (h2 != null) {
+                    h2.startDraining();
                 }
             });
         }

@@ -1,5 +1,7 @@
 package io.zerogate.server;
 
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -38,6 +40,16 @@ final class ListenerTlsContexts {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
+    /**
+     * ALPN for a listener that speaks HTTP/2: {@code h2} first, {@code http/1.1} second. A client that offers
+     * neither gets no protocol and is served HTTP/1.1.
+     */
+    private static final ApplicationProtocolConfig ALPN_H2 = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+
     /** Bounds how long a resumed session skips certificate checks; a rotation drops all sessions anyway. */
     private static final long SESSION_TIMEOUT_SECONDS = 300;
 
@@ -53,19 +65,20 @@ final class ListenerTlsContexts {
     }
 
     /**
-     * @param crls revocation lists for client certificates; empty for none
+     * @param crls  revocation lists for client certificates; empty for none
+     * @param http2 offer {@code h2} by ALPN
      * @throws SSLException             when the provider refuses the certificate, key or settings
      * @throws GeneralSecurityException when the client CAs cannot form a trust store
      */
-    static ListenerTlsContexts build(ListenerTls tls, List<X509CRL> crls, SslProvider provider)
+    static ListenerTlsContexts build(ListenerTls tls, List<X509CRL> crls, SslProvider provider, boolean http2)
             throws SSLException, GeneralSecurityException {
         ClientCertificateTrust trust = tls.clientAuth() == ListenerTls.ClientAuth.NONE ? null
                 : ClientCertificateTrust.of(tls.clientCas(), crls, tls.maxChainDepth());
-        SslContext defaultContext = context(tls, tls.identity(), trust, provider);
+        SslContext defaultContext = context(tls, tls.identity(), trust, provider, http2);
         Map<String, SslContext> exact = new HashMap<>();
         Map<String, SslContext> wildcard = new HashMap<>();
         for (ListenerTls.SniCertificate sni : tls.sni()) {
-            SslContext context = context(tls, sni.files(), trust, provider);
+            SslContext context = context(tls, sni.files(), trust, provider, http2);
             for (String host : sni.hosts()) {
                 String h = host.toLowerCase(Locale.ROOT);
                 // The first entry that names a host serves it.
@@ -80,12 +93,15 @@ final class ListenerTlsContexts {
     }
 
     private static SslContext context(ListenerTls tls, CertificateFiles files, @Nullable ClientCertificateTrust trust,
-                                      SslProvider provider) throws SSLException {
+                                      SslProvider provider, boolean http2) throws SSLException {
         SslContextBuilder b = SslContextBuilder.forServer(files.key(), files.chain())
                 .sslProvider(provider)
                 .protocols(tls.protocols())
                 .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .sessionTimeout(SESSION_TIMEOUT_SECONDS);
+        if (http2) {
+            b.applicationProtocolConfig(ALPN_H2);
+        }
         if (trust != null) {
             b.trustManager(trust)
                     .clientAuth(tls.clientAuth() == ListenerTls.ClientAuth.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);

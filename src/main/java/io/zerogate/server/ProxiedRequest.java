@@ -85,7 +85,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         this.head = request.method() == HttpMethod.HEAD;
         this.idempotent = isIdempotent(request.method());
         this.expectContinue = expectContinue;
-        this.upgrade = HopByHop.isUpgradeRequest(request.headers()) && request.method() == HttpMethod.GET
+        this.upgrade = !client.isStream() && HopByHop.isUpgradeRequest(request.headers()) && request.method() == HttpMethod.GET
                 && request.protocolVersion() == HttpVersion.HTTP_1_1 && !bodyFollows;
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.http10 = request.protocolVersion() == HttpVersion.HTTP_1_0;

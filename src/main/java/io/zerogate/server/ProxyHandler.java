@@ -2,6 +2,7 @@ package io.zerogate.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -49,10 +50,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: takes strictly decoded requests one at a time, normalises and routes them, runs
- * the chain, and hands allowed requests to a {@link ProxiedRequest} that streams them to the upstream.
- * Reads are explicit (auto-read is off): the connection reads a new request only when the previous one is
- * answered, and body bytes only as fast as the upstream takes them.
+ * One HTTP/1.1 client connection, or one HTTP/2 stream: takes strictly decoded requests one at a time,
+ * normalises and routes them, runs the chain, and hands allowed requests to a {@link ProxiedRequest} that
+ * streams them to the upstream. Reads are explicit (auto-read is off): the connection reads a new request
+ * only when the previous one is answered, and body bytes only as fast as the upstream takes them. A stream
+ * carries exactly one request and ends with its response.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -63,8 +65,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final String scheme;
     /** The connection is TLS: its exchanges carry facts about the client certificate. */
     private final boolean tls;
-    private final StrictRequestDecoder decoder;
-    private final GatewayResponseEncoder encoder;
+    /** The HTTP/1.1 codecs; null on an HTTP/2 stream, whose frames are converted before this handler. */
+    private final @Nullable StrictRequestDecoder decoder;
+    private final @Nullable GatewayResponseEncoder encoder;
+    /** This handler serves one HTTP/2 stream rather than a connection. */
+    private final boolean stream;
     private final ArrayDeque<HttpObject> inbound = new ArrayDeque<>(4);
 
     private @Nullable ChannelHandlerContext ctx;
@@ -93,12 +98,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     ProxyHandler(ServerContext server, String listener, String scheme, StrictRequestDecoder decoder,
                  GatewayResponseEncoder encoder) {
+        this(server, listener, scheme, decoder, encoder, false);
+    }
+
+    private ProxyHandler(ServerContext server, String listener, String scheme, @Nullable StrictRequestDecoder decoder,
+                         @Nullable GatewayResponseEncoder encoder, boolean stream) {
         this.server = server;
         this.listener = listener;
         this.scheme = scheme;
         this.tls = scheme.equals("https");
         this.decoder = decoder;
         this.encoder = encoder;
+        this.stream = stream;
+    }
+
+    /** A handler for one HTTP/2 stream, whose pipeline turns frames into HTTP/1.1 messages before it. */
+    static ProxyHandler forStream(ServerContext server, String listener, String scheme) {
+        return new ProxyHandler(server, listener, scheme, null, null, true);
     }
 
     // ---- connection lifecycle -------------------------------------------------------------------------
@@ -121,8 +137,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         forwarding = new ForwardedHeaders((InetSocketAddress) ctx.channel().remoteAddress(), scheme);
         touch();
         idleDeadline().startNanos(idleTimeoutNanos());
-        server.connections.add(ctx.channel());
-        armHeadTimer();
+        if (!stream) {
+            // A stream's head arrived whole with its HEADERS frame; its connection is tracked by the HTTP/2 handler.
+            server.connections.add(ctx.channel());
+            armHeadTimer();
+        }
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -217,7 +236,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ProxiedRequest r = current;
         if (r == null) {
-            if (!decoder.isHeadPending()) {
+            if (decoder == null || !decoder.isHeadPending()) {
                 ctx().close();
                 return;
             }
@@ -422,15 +441,31 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private void attachPeerFacts(Exchange exchange) {
         Consumer<Exchange> facts = peerFacts;
         if (facts == null) {
-            facts = server.peerFacts.forConnection(verifiedPeerChain());
+            // Worked out once per connection, however many streams it carries.
+            Channel connection = connection();
+            facts = connection.attr(PEER_FACTS).get();
+            if (facts == null) {
+                facts = server.peerFacts.forConnection(verifiedPeerChain(connection));
+                connection.attr(PEER_FACTS).set(facts);
+            }
             peerFacts = facts;
         }
         facts.accept(exchange);
     }
 
+    private static final io.netty.util.AttributeKey<Consumer<Exchange>> PEER_FACTS =
+            io.netty.util.AttributeKey.valueOf(ProxyHandler.class, "peerFacts");
+
+    /** The client's TCP connection: the channel itself, or the connection an HTTP/2 stream belongs to. */
+    private Channel connection() {
+        Channel ch = ctx().channel();
+        Channel parent = ch.parent();
+        return stream && parent != null ? parent : ch;
+    }
+
     /** The client's chain as the completed handshake verified it, leaf first; empty when it sent none. */
-    private List<X509Certificate> verifiedPeerChain() {
-        SslHandler ssl = ctx().pipeline().get(SslHandler.class);
+    private static List<X509Certificate> verifiedPeerChain(Channel connection) {
+        SslHandler ssl = connection.pipeline().get(SslHandler.class);
         if (ssl == null || !ssl.handshakeFuture().isSuccess()) {
             // Never read as "no certificate": the connection is closed instead.
             throw new IllegalStateException("a request on a TLS connection without a completed handshake");
@@ -458,7 +493,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
      */
     void refuse(Decision.Deny deny, HttpRequest request, long start, @Nullable String routeId, boolean bodyFollows) {
         String requestId = newRequestId();
-        boolean keepAlive = !bodyFollows && HttpUtil.isKeepAlive(request) && !server.isDraining();
+        boolean keepAlive = !bodyFollows && HttpUtil.isKeepAlive(request) && !mustCloseAfterResponse();
         server.requestStarted();
         writeProblem(deny, requestId, request.method() == HttpMethod.HEAD, !keepAlive);
         server.requestEnded(new ExchangeOutcome(requestId, listener, routeId, request.method().name(), deny.status(),
@@ -526,7 +561,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         } else if (http10) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        encoder.answeringHead(head);
+        if (encoder != null) {
+            encoder.answeringHead(head);
+        }
         ChannelFuture f = ctx().writeAndFlush(response);
         if (close) {
             f.addListener(ChannelFutureListener.CLOSE);
@@ -540,7 +577,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     void prepareResponseHead(boolean head) {
-        encoder.answeringHead(head);
+        if (encoder != null) {
+            encoder.answeringHead(head);
+        }
     }
 
     /** The current request is fully answered and the connection stays: take the next one. */
@@ -553,7 +592,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             refuseUnparsed(refusal);
             return;
         }
-        if (server.isDraining() || closeAfterResponse) {
+        if (server.isDraining() || closeAfterResponse || stream) {
             closeAfterResponse = true;
             ctx().close();
             return;
@@ -569,12 +608,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         closeAfterResponse = true;
     }
 
+    /** The current response ends the connection, or on HTTP/2 the stream (which ends with its one exchange). */
     boolean mustCloseAfterResponse() {
-        return closeAfterResponse || server.isDraining();
+        return closeAfterResponse || stream || server.isDraining();
+    }
+
+    /** This handler serves an HTTP/2 stream: there is no connection of its own to switch or tunnel. */
+    boolean isStream() {
+        return stream;
     }
 
     /** Switches the client side to raw bytes after a successful protocol switch. */
     void switchToTunnel() {
+        if (decoder == null || encoder == null) {
+            throw new IllegalStateException("an HTTP/2 stream cannot switch protocols");
+        }
         ChannelHandlerContext c = ctx();
         c.pipeline().remove(encoder);
         c.pipeline().remove(decoder);
@@ -621,7 +669,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void headTimeout() {
-        if (closed || current != null) {
+        StrictRequestDecoder decoder = this.decoder;
+        if (closed || current != null || decoder == null) {
             return;
         }
         long timeout = server.state.get().config().config().timeouts().requestHeader().toNanos();

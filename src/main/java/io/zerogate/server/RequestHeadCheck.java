@@ -123,6 +123,9 @@ final class RequestHeadCheck {
 
     /** The reason code for a head Netty's decoder could not read. */
     static Decision.Deny decoderFailure(Throwable cause) {
+        if (cause instanceof MalformedRequestException m) {
+            return Decision.deny(m.reason(), m.getMessage());
+        }
         if (cause instanceof TooLongHttpLineException) {
             return Decision.deny(ReasonCode.URI_TOO_LONG, "request line too long");
         }

@@ -35,13 +35,26 @@ final class TlsClient {
     private final CertificateMint.@Nullable Issued identity;
     private final List<String> protocols;
     private final @Nullable List<String> cipherSuites;
+    /** Offered by ALPN; empty offers nothing. */
+    private final List<String> applicationProtocols;
 
     private TlsClient(CertificateMint.Issued serverCa, CertificateMint.@Nullable Issued identity, List<String> protocols,
                       @Nullable List<String> cipherSuites) {
+        this(serverCa, identity, protocols, cipherSuites, List.of());
+    }
+
+    private TlsClient(CertificateMint.Issued serverCa, CertificateMint.@Nullable Issued identity, List<String> protocols,
+                      @Nullable List<String> cipherSuites, List<String> applicationProtocols) {
         this.serverCa = serverCa;
         this.identity = identity;
         this.protocols = protocols;
         this.cipherSuites = cipherSuites;
+        this.applicationProtocols = applicationProtocols;
+    }
+
+    /** The same client offering {@code alpn} (such as {@code h2}) by ALPN. */
+    TlsClient offering(String... alpn) {
+        return new TlsClient(serverCa, identity, protocols, cipherSuites, List.of(alpn));
     }
 
     /** A client that trusts {@code serverCa}, with no client certificate. */
@@ -56,12 +69,12 @@ final class TlsClient {
 
     /** The same client restricted to {@code protocols}. */
     TlsClient onlyProtocols(String... only) {
-        return new TlsClient(serverCa, identity, List.of(only), cipherSuites);
+        return new TlsClient(serverCa, identity, List.of(only), cipherSuites, applicationProtocols);
     }
 
     /** The same client offering only {@code suites}. */
     TlsClient onlyCipherSuites(String... suites) {
-        return new TlsClient(serverCa, identity, protocols, List.of(suites));
+        return new TlsClient(serverCa, identity, protocols, List.of(suites), applicationProtocols);
     }
 
     private static TlsClient build(CertificateMint.Issued serverCa, CertificateMint.@Nullable Issued identity, List<String> protocols) {
@@ -105,6 +118,9 @@ final class TlsClient {
             p.setCipherSuites(cipherSuites.toArray(String[]::new));
         }
         p.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+        if (!applicationProtocols.isEmpty()) {
+            p.setApplicationProtocols(applicationProtocols.toArray(String[]::new));
+        }
         if (checkName) {
             p.setEndpointIdentificationAlgorithm("HTTPS");
         }
