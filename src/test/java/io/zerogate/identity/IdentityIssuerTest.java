@@ -52,6 +52,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Access tokens of a real OpenID provider (mock-oauth2-server) through a real gateway: the keys found by
@@ -60,6 +61,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class IdentityIssuerTest {
+
+    @TempDir
+    static java.nio.file.Path dir;
 
     private static MockOAuth2Server provider;
     private static TestUpstream upstream;
@@ -439,5 +443,42 @@ class IdentityIssuerTest {
         assertThat(r.code()).isEqualTo("identity_provider_unavailable");
         assertThat(r.all("www-authenticate")).isEmpty();
         assertThat(upstream.heads()).isEmpty();
+    }
+
+    @Test
+    void aReloadKeepsTheKeysItAlreadyHoldsWhileTheIssuerIsDown() throws Exception {
+        MockOAuth2Server p = ownProvider();
+        String url = p.issuerUrl("default").toString();
+        java.nio.file.Path file = dir.resolve("reload-while-down.yaml");
+        String before = RunningGateway.document(config(url, null, "max_token_lifetime: 1h", "{ max_staleness: 1h }"));
+        java.nio.file.Files.writeString(file, before);
+        RunningGateway g = RunningGateway.startWatching(file, 1);
+        ownGateways.add(g);
+        String token = p.issueToken("default", "alice", "orders-api", Map.of()).serialize();
+        assertThat(call(g, token).status()).isEqualTo(200);
+
+        down(p);
+        // An everyday edit: a comment on top, one more audience, one more route. The issuer's keys are where they were.
+        java.nio.file.Files.writeString(file, "# reports can call too\n"
+                + before.replace("audiences: [orders-api]", "audiences: [orders-api, reports-api]") + """
+                  - id: health
+                    match: { path: /health }
+                    service: orders
+                    public: true
+                """);
+        Await.until("the edited configuration is in force", Duration.ofSeconds(15),
+                () -> statusOf(g, "/health") == 200);
+
+        GatewayClient.Reply r = call(g, token);
+        assertThat(r.status()).as("a token of the issuer whose keys the gateway held before the reload: %s", r)
+                .isEqualTo(200);
+    }
+
+    private static int statusOf(RunningGateway g, String path) {
+        try {
+            return GatewayClient.get(g, path).status();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -479,4 +479,37 @@ class SenderConstrainedGatewayTest {
             assertThat(r.status()).as("sent and named %s: %s", sent, r).isEqualTo(200);
         }
     }
+
+    @Test
+    void aNonceStaysGoodAcrossAConfigurationReload() throws Exception {
+        Path file = dir.resolve("nonce-reload.yaml");
+        String before = RunningGateway.document(rest("dpop: { require_nonce: true }"));
+        java.nio.file.Files.writeString(file, before);
+        try (RunningGateway g = RunningGateway.startWatching(file, 1)) {
+            String token = boundToKey(clientKey);
+            GatewayClient.Reply asked = GatewayClient.get(g, "/orders/30", "Authorization: DPoP " + token,
+                    "DPoP: " + proof(clientKey, "GET", htu(g, "/orders/30"), token, null));
+            assertThat(asked.code()).isEqualTo("dpop_nonce_required");
+            String nonce = asked.header("dpop-nonce");
+
+            java.nio.file.Files.writeString(file, before + """
+                      - id: health
+                        match: { path: /health }
+                        service: orders
+                        public: true
+                    """);
+            io.zerogate.testing.Await.until("the edited configuration is in force", java.time.Duration.ofSeconds(15), () -> {
+                try {
+                    return GatewayClient.get(g, "/health").status() == 200;
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            upstream.heads().clear();
+
+            GatewayClient.Reply r = GatewayClient.get(g, "/orders/30", "Authorization: DPoP " + token,
+                    "DPoP: " + proof(clientKey, "GET", htu(g, "/orders/30"), token, nonce));
+            assertThat(r.status()).as("a nonce the gateway issued a moment ago: %s", r).isEqualTo(200);
+        }
+    }
 }
