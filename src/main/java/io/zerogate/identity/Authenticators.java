@@ -89,38 +89,56 @@ public final class Authenticators implements AutoCloseable {
     public static Authenticators build(IdentityConfig config, StateConfig stateConfig, @Nullable Authenticators previous,
                                        HttpClient http, ScheduledExecutorService scheduler, Clock clock) throws Exception {
         Map<KeyLocation, JwksCache> caches = new LinkedHashMap<>();
-        Map<String, JwtVerifier> verifiers = new HashMap<>();
-        Map<String, Introspector> introspectors = new HashMap<>();
-        for (IssuerConfig issuer : config.issuers()) {
-            KeyLocation location = KeyLocation.of(issuer);
-            JwksCache cache = previous == null ? null : previous.keyCaches.get(location);
-            if (cache == null) {
-                cache = new JwksCache(issuer, http, clock, scheduler);
-            }
-            caches.put(location, cache);
-            verifiers.put(issuer.name(), new JwtVerifier(issuer, cache, clock));
-            if (issuer.introspection() != null) {
-                introspectors.put(issuer.name(), new Introspector(issuer, http, clock));
-            }
-        }
-        JwtAuthenticator jwt = new JwtAuthenticator(verifiers, config.tokenCacheSize(), clock);
-        ApiKeysConfig keysConfig = config.apiKeys();
         ApiKeyStore apiKeys = null;
-        if (keysConfig != null) {
-            apiKeys = previous != null && keysConfig.equals(previous.config.apiKeys()) ? previous.apiKeys
-                    : ApiKeyStore.open(keysConfig, clock);
+        StateStore state = null;
+        try {
+            Map<String, JwtVerifier> verifiers = new HashMap<>();
+            Map<String, Introspector> introspectors = new HashMap<>();
+            for (IssuerConfig issuer : config.issuers()) {
+                KeyLocation location = KeyLocation.of(issuer);
+                JwksCache cache = previous == null ? null : previous.keyCaches.get(location);
+                if (cache == null) {
+                    cache = new JwksCache(issuer, http, clock, scheduler);
+                }
+                caches.put(location, cache);
+                verifiers.put(issuer.name(), new JwtVerifier(issuer, cache, clock));
+                if (issuer.introspection() != null) {
+                    introspectors.put(issuer.name(), new Introspector(issuer, http, clock));
+                }
+            }
+            JwtAuthenticator jwt = new JwtAuthenticator(verifiers, config.tokenCacheSize(), clock);
+            ApiKeysConfig keysConfig = config.apiKeys();
+            if (keysConfig != null) {
+                apiKeys = previous != null && keysConfig.equals(previous.config.apiKeys()) ? previous.apiKeys
+                        : ApiKeyStore.open(keysConfig, clock);
+            }
+            state = previous != null && stateConfig.equals(previous.stateConfig) ? previous.state
+                    : StateStores.open(stateConfig, clock);
+            AssertionSigner signer = null;
+            if (config.assertion().enabled()) {
+                signer = previous != null && previous.signer != null && config.assertion().equals(previous.config.assertion())
+                        ? previous.signer : AssertionSigner.create(config.assertion(), clock);
+            }
+            // Carried over so that the nonces it issued (keyed by a per-process secret unless nonce_secret is set) stay good.
+            DpopVerifier dpop = previous != null && previous.state == state && config.dpop().equals(previous.config.dpop())
+                    ? previous.dpop : new DpopVerifier(config.dpop(), state, clock);
+            return new Authenticators(config, stateConfig, caches, jwt, introspectors, apiKeys, state, dpop, signer);
+        } catch (Exception e) {
+            // A configuration that cannot be built leaves nothing running behind it (a key file watcher, a state
+            // store connection); what the configuration in force uses stays open.
+            for (Map.Entry<KeyLocation, JwksCache> c : caches.entrySet()) {
+                if (previous == null || previous.keyCaches.get(c.getKey()) != c.getValue()) {
+                    c.getValue().close();
+                }
+            }
+            if (apiKeys != null && (previous == null || apiKeys != previous.apiKeys)) {
+                apiKeys.close();
+            }
+            if (state != null && (previous == null || state != previous.state)) {
+                state.close();
+            }
+            throw e;
         }
-        StateStore state = previous != null && stateConfig.equals(previous.stateConfig) ? previous.state
-                : StateStores.open(stateConfig, clock);
-        AssertionSigner signer = null;
-        if (config.assertion().enabled()) {
-            signer = previous != null && previous.signer != null && config.assertion().equals(previous.config.assertion())
-                    ? previous.signer : AssertionSigner.create(config.assertion(), clock);
-        }
-        // Carried over so that the nonces it issued (keyed by a per-process secret unless nonce_secret is set) stay good.
-        DpopVerifier dpop = previous != null && previous.state == state && config.dpop().equals(previous.config.dpop())
-                ? previous.dpop : new DpopVerifier(config.dpop(), state, clock);
-        return new Authenticators(config, stateConfig, caches, jwt, introspectors, apiKeys, state, dpop, signer);
     }
 
     /**

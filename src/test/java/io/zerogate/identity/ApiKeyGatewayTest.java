@@ -398,4 +398,53 @@ class ApiKeyGatewayTest {
             assertThat(refused.code()).isEqualTo("api_key_rejected");
         }
     }
+
+    private static long keyFileWatchers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("zerogate-api-keys"))
+                .count();
+    }
+
+    @Test
+    void aRejectedReloadLeavesNoKeyFileWatcherBehind() throws Exception {
+        Path notAKey = Files.writeString(dir.resolve("not-a-key.pem"), "this is not a PEM key\n");
+        String yaml = """
+                identity:
+                  api_keys: { file: "%s", hash_key: "%s", header: %s }
+                  %s
+                services:
+                  orders: { targets: [%s], tls: none }
+                routes:
+                  - id: keys
+                    match: { path: /keys }
+                    service: orders
+                    authenticate: [api_key]
+                """;
+        try (RunningGateway g = RunningGateway.start(yaml.formatted(keyFile, HASH_KEY, "X-Api-Key", "", upstream.target()))) {
+            long watchers = keyFileWatchers();
+
+            // Another header opens another key store; the assertion key cannot be read, so the whole reload fails.
+            String rejected = yaml.formatted(keyFile, HASH_KEY, "X-Key", "assertion: { key_file: \"" + notAKey + "\" }",
+                    upstream.target());
+            for (int attempt = 0; attempt < 3; attempt++) {
+                org.assertj.core.api.Assertions.assertThatExceptionOfType(io.zerogate.config.ConfigException.class)
+                        .isThrownBy(() -> g.gateway().reload(io.zerogate.config.ConfigLoader.parse("test.yaml",
+                                RunningGateway.document(rejected), name -> null)));
+            }
+
+            assertThat(keyFileWatchers()).as("key file watchers after three rejected reloads").isEqualTo(watchers);
+
+            // The identity section builds; a service's TLS client context then cannot be (no server name in SNI form).
+            Path ca = io.zerogate.testing.TestPki.rootCa("upstream-ca").writeCertificate(dir, "upstream-ca");
+            String badService = yaml.formatted(keyFile, HASH_KEY, "X-Key", "", upstream.target()).replace("routes:",
+                    "  tls-orders:\n    targets: [\"https://bad_name.test:8443\"]\n    tls: { ca: \"" + ca + "\" }\nroutes:");
+            for (int attempt = 0; attempt < 3; attempt++) {
+                org.assertj.core.api.Assertions.assertThatExceptionOfType(io.zerogate.config.ConfigException.class)
+                        .isThrownBy(() -> g.gateway().reload(io.zerogate.config.ConfigLoader.parse("test.yaml",
+                                RunningGateway.document(badService), name -> null)));
+            }
+            assertThat(keyFileWatchers()).as("key file watchers after three more rejected reloads").isEqualTo(watchers);
+            assertThat(GatewayClient.get(g, "/keys", header(good)).status()).as("the last good configuration").isEqualTo(200);
+        }
+    }
 }
