@@ -169,15 +169,25 @@ public final class Gateway implements AutoCloseable {
         } catch (Exception e) {
             throw new ConfigException(config.source(), 0, "identity", "cannot set up identity checks: " + e.getMessage());
         }
-        Chain chain = new Chain(List.of(
-                new ChainStep("client-certificate", new ClientCertificateStage()),
-                new ChainStep("identity", new IdentityStage(authenticators)),
-                new ChainStep("segmentation", new SegmentationStage()),
-                new ChainStep("requirements", new RequirementsStage(identity.clock())),
-                new ChainStep("route-access", new RouteAccessStage()),
-                new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
-        ), config.timeouts().stage());
-        return new Compiled(new RuntimeSnapshot(snapshot, chain, Upstreams.build(config, previous)), authenticators);
+        try {
+            Chain chain = new Chain(List.of(
+                    new ChainStep("client-certificate", new ClientCertificateStage()),
+                    new ChainStep("identity", new IdentityStage(authenticators)),
+                    new ChainStep("segmentation", new SegmentationStage()),
+                    new ChainStep("requirements", new RequirementsStage(identity.clock())),
+                    new ChainStep("route-access", new RouteAccessStage()),
+                    new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
+            ), config.timeouts().stage());
+            return new Compiled(new RuntimeSnapshot(snapshot, chain, Upstreams.build(config, previous)), authenticators);
+        } catch (ConfigException | RuntimeException e) {
+            // Nothing of a configuration that is not applied may keep running; the one in force keeps its parts.
+            if (previousAuth == null) {
+                authenticators.close();
+            } else {
+                previousAuth.closeReplaced(authenticators);
+            }
+            throw e;
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import io.zerogate.identity.jwt.JwtAuthenticator;
 import io.zerogate.identity.jwt.JwtVerifier;
 import io.zerogate.state.StateStore;
 import io.zerogate.state.StateStores;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * Everything that checks credentials, built from the {@code identity} and {@code state} sections: per issuer a
  * key cache, a verifier and an introspector; the API key store; the DPoP verifier with its replay store; the
  * signer of identity assertions. On reload, the parts whose configuration did not change are carried over
- * (keys stay cached, the assertion key stays the same); the rest are built anew and the old ones closed.
+ * (keys stay cached, DPoP nonces stay good, the assertion key stays the same); the rest are built anew and the old
+ * ones closed.
  */
 public final class Authenticators implements AutoCloseable {
 
@@ -42,7 +44,7 @@ public final class Authenticators implements AutoCloseable {
 
     private final IdentityConfig config;
     private final StateConfig stateConfig;
-    private final Map<IssuerConfig, JwksCache> keyCaches;
+    private final Map<KeyLocation, JwksCache> keyCaches;
     private final JwtAuthenticator jwt;
     private final Map<String, Introspector> introspectors;
     private final @Nullable ApiKeyStore apiKeys;
@@ -50,7 +52,21 @@ public final class Authenticators implements AutoCloseable {
     private final DpopVerifier dpop;
     private final @Nullable AssertionSigner signer;
 
-    private Authenticators(IdentityConfig config, StateConfig stateConfig, Map<IssuerConfig, JwksCache> keyCaches,
+    /**
+     * What an issuer's key cache depends on: where the keys are and how they are kept. The rest of an issuer
+     * (audiences, claim rules, the line it is written on) may change on reload without dropping the keys already
+     * held, which matters most when the issuer cannot be reached at that moment.
+     */
+    private record KeyLocation(String name, String issuer, @Nullable URI jwksUri, Duration refresh, Duration cooldown,
+                               Duration maxStaleness, Duration fetchTimeout) {
+
+        static KeyLocation of(IssuerConfig issuer) {
+            return new KeyLocation(issuer.name(), issuer.issuer(), issuer.jwksUri(), issuer.jwksRefresh(),
+                    issuer.jwksCooldown(), issuer.jwksMaxStaleness(), issuer.fetchTimeout());
+        }
+    }
+
+    private Authenticators(IdentityConfig config, StateConfig stateConfig, Map<KeyLocation, JwksCache> keyCaches,
                            JwtAuthenticator jwt, Map<String, Introspector> introspectors, @Nullable ApiKeyStore apiKeys,
                            StateStore state, DpopVerifier dpop, @Nullable AssertionSigner signer) {
         this.config = config;
@@ -72,36 +88,57 @@ public final class Authenticators implements AutoCloseable {
      */
     public static Authenticators build(IdentityConfig config, StateConfig stateConfig, @Nullable Authenticators previous,
                                        HttpClient http, ScheduledExecutorService scheduler, Clock clock) throws Exception {
-        Map<IssuerConfig, JwksCache> caches = new LinkedHashMap<>();
-        Map<String, JwtVerifier> verifiers = new HashMap<>();
-        Map<String, Introspector> introspectors = new HashMap<>();
-        for (IssuerConfig issuer : config.issuers()) {
-            JwksCache cache = previous == null ? null : previous.keyCaches.get(issuer);
-            if (cache == null) {
-                cache = new JwksCache(issuer, http, clock, scheduler);
-            }
-            caches.put(issuer, cache);
-            verifiers.put(issuer.name(), new JwtVerifier(issuer, cache, clock));
-            if (issuer.introspection() != null) {
-                introspectors.put(issuer.name(), new Introspector(issuer, http, clock));
-            }
-        }
-        JwtAuthenticator jwt = new JwtAuthenticator(verifiers, config.tokenCacheSize(), clock);
-        ApiKeysConfig keysConfig = config.apiKeys();
+        Map<KeyLocation, JwksCache> caches = new LinkedHashMap<>();
         ApiKeyStore apiKeys = null;
-        if (keysConfig != null) {
-            apiKeys = previous != null && keysConfig.equals(previous.config.apiKeys()) ? previous.apiKeys
-                    : ApiKeyStore.open(keysConfig, clock);
+        StateStore state = null;
+        try {
+            Map<String, JwtVerifier> verifiers = new HashMap<>();
+            Map<String, Introspector> introspectors = new HashMap<>();
+            for (IssuerConfig issuer : config.issuers()) {
+                KeyLocation location = KeyLocation.of(issuer);
+                JwksCache cache = previous == null ? null : previous.keyCaches.get(location);
+                if (cache == null) {
+                    cache = new JwksCache(issuer, http, clock, scheduler);
+                }
+                caches.put(location, cache);
+                verifiers.put(issuer.name(), new JwtVerifier(issuer, cache, clock));
+                if (issuer.introspection() != null) {
+                    introspectors.put(issuer.name(), new Introspector(issuer, http, clock));
+                }
+            }
+            JwtAuthenticator jwt = new JwtAuthenticator(verifiers, config.tokenCacheSize(), clock);
+            ApiKeysConfig keysConfig = config.apiKeys();
+            if (keysConfig != null) {
+                apiKeys = previous != null && keysConfig.equals(previous.config.apiKeys()) ? previous.apiKeys
+                        : ApiKeyStore.open(keysConfig, clock);
+            }
+            state = previous != null && stateConfig.equals(previous.stateConfig) ? previous.state
+                    : StateStores.open(stateConfig, clock);
+            AssertionSigner signer = null;
+            if (config.assertion().enabled()) {
+                signer = previous != null && previous.signer != null && config.assertion().equals(previous.config.assertion())
+                        ? previous.signer : AssertionSigner.create(config.assertion(), clock);
+            }
+            // Carried over so that the nonces it issued (keyed by a per-process secret unless nonce_secret is set) stay good.
+            DpopVerifier dpop = previous != null && previous.state == state && config.dpop().equals(previous.config.dpop())
+                    ? previous.dpop : new DpopVerifier(config.dpop(), state, clock);
+            return new Authenticators(config, stateConfig, caches, jwt, introspectors, apiKeys, state, dpop, signer);
+        } catch (Exception e) {
+            // A configuration that cannot be built leaves nothing running behind it (a key file watcher, a state
+            // store connection); what the configuration in force uses stays open.
+            for (Map.Entry<KeyLocation, JwksCache> c : caches.entrySet()) {
+                if (previous == null || previous.keyCaches.get(c.getKey()) != c.getValue()) {
+                    c.getValue().close();
+                }
+            }
+            if (apiKeys != null && (previous == null || apiKeys != previous.apiKeys)) {
+                apiKeys.close();
+            }
+            if (state != null && (previous == null || state != previous.state)) {
+                state.close();
+            }
+            throw e;
         }
-        StateStore state = previous != null && stateConfig.equals(previous.stateConfig) ? previous.state
-                : StateStores.open(stateConfig, clock);
-        AssertionSigner signer = null;
-        if (config.assertion().enabled()) {
-            signer = previous != null && previous.signer != null && config.assertion().equals(previous.config.assertion())
-                    ? previous.signer : AssertionSigner.create(config.assertion(), clock);
-        }
-        return new Authenticators(config, stateConfig, caches, jwt, introspectors, apiKeys, state,
-                new DpopVerifier(config.dpop(), state, clock), signer);
     }
 
     /**
@@ -110,7 +147,7 @@ public final class Authenticators implements AutoCloseable {
      */
     public void awaitKeys(Duration bound) throws InterruptedException {
         List<CompletableFuture<Void>> starts = new ArrayList<>();
-        for (Map.Entry<IssuerConfig, JwksCache> e : keyCaches.entrySet()) {
+        for (Map.Entry<KeyLocation, JwksCache> e : keyCaches.entrySet()) {
             String name = e.getKey().name();
             starts.add(e.getValue().start().toCompletableFuture().handle((ok, failure) -> {
                 if (failure != null) {
@@ -174,7 +211,7 @@ public final class Authenticators implements AutoCloseable {
 
     /** Closes what {@code replaced} had and this one did not carry over. */
     public void closeReplaced(Authenticators replaced) {
-        for (Map.Entry<IssuerConfig, JwksCache> e : replaced.keyCaches.entrySet()) {
+        for (Map.Entry<KeyLocation, JwksCache> e : replaced.keyCaches.entrySet()) {
             if (keyCaches.get(e.getKey()) != e.getValue()) {
                 e.getValue().close();
             }
