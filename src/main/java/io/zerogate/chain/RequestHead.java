@@ -21,6 +21,13 @@ public interface RequestHead {
     /** Normalised path. */
     String path();
 
+    /**
+     * The path exactly as the client sent it, before normalisation, without query or fragment. Only for
+     * checks that must compare with what the client itself signed (a DPoP proof's {@code htu}); routing and
+     * policy use {@link #path()}.
+     */
+    String rawPath();
+
     /** Raw query without '?', or null when the request had none. */
     @Nullable String query();
 

@@ -125,7 +125,7 @@ public final class IdentityStage implements Stage {
             }
             String proof = proofs.isEmpty() ? null : proofs.get(0);
             RequestHead request = exchange.request();
-            return authenticators.dpop().verify(proof, request.method(), requestUri(request), token.token(), binding.thumbprint())
+            return authenticators.dpop().verify(proof, request.method(), requestUris(request), token.token(), binding.thumbprint())
                     .thenCompose(check -> switch (check) {
                         case DpopCheck.Valid valid -> accepted(exchange, subject);
                         case DpopCheck.Invalid invalid -> refused(exchange, invalid.reason(), invalid.detail(), true);
@@ -159,10 +159,15 @@ public final class IdentityStage implements Stage {
         return PROCEED;
     }
 
-    /** The request's URI as the client addressed it, for a DPoP proof's {@code htu}: no query, no fragment. */
-    private static String requestUri(RequestHead request) {
+    /**
+     * The request's URI for a DPoP proof's {@code htu}, without query or fragment: as the client sent it, and as
+     * the gateway normalised it (the resource it authorises and forwards to). A proof may name either.
+     */
+    private static List<String> requestUris(RequestHead request) {
         String authority = request.header("host");
-        return request.scheme() + "://" + (authority == null ? request.host() : authority) + request.path();
+        String base = request.scheme() + "://" + (authority == null ? request.host() : authority);
+        String raw = request.rawPath();
+        return raw.equals(request.path()) ? List.of(base + raw) : List.of(base + raw, base + request.path());
     }
 
     private CompletionStage<Decision> refused(Exchange exchange, ReasonCode reason, String detail, boolean usedDpop) {

@@ -14,8 +14,12 @@ final class NettyRequestHead implements RequestHead {
     private final String path;
     private final @Nullable String query;
     private final HttpHeaders headers;
+    private final String target;
 
-    NettyRequestHead(String method, String scheme, String host, String path, @Nullable String query, HttpHeaders headers) {
+    /** @param target the request target as received (origin or absolute form), before any rewriting */
+    NettyRequestHead(String method, String scheme, String host, String path, @Nullable String query, HttpHeaders headers,
+                     String target) {
+        this.target = target;
         this.method = method;
         this.scheme = scheme;
         this.host = host;
@@ -42,6 +46,29 @@ final class NettyRequestHead implements RequestHead {
     @Override
     public String path() {
         return path;
+    }
+
+    @Override
+    public String rawPath() {
+        int start = 0;
+        if (!target.startsWith("/")) {
+            // Absolute form: the path starts after scheme://authority (the head check accepted only http(s)).
+            int scheme = target.indexOf("://");
+            int slash = scheme < 0 ? -1 : target.indexOf('/', scheme + 3);
+            if (slash < 0) {
+                return "/";
+            }
+            start = slash;
+        }
+        int end = target.length();
+        for (int i = start; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == '?' || c == '#') {
+                end = i;
+                break;
+            }
+        }
+        return target.substring(start, end);
     }
 
     @Override

@@ -413,7 +413,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress peer = (InetSocketAddress) ctx().channel().remoteAddress();
         ClientAddress client = ForwardedHeaders.clientAddress(peer, headers, state.config().config().trustedProxies().cidrs());
         String requestId = newRequestId();
-        Exchange exchange = new Exchange(requestId, listener, new NettyRequestHead(method, scheme, host, ok.path(), ok.query(), headers),
+        Exchange exchange = new Exchange(requestId, listener, new NettyRequestHead(method, scheme, host, ok.path(), ok.query(), headers,
+                request.uri()),
                 client, route, found.params(), start);
         if (tls) {
             attachPeerFacts(exchange);

@@ -160,6 +160,7 @@ class ChainTest {
             @Override public String scheme() { return "http"; }
             @Override public String host() { return "example.com"; }
             @Override public String path() { return "/"; }
+            @Override public String rawPath() { return "/"; }
             @Override public @Nullable String query() { return null; }
             @Override public @Nullable String header(String name) { return null; }
             @Override public List<String> headers(String name) { return List.of(); }

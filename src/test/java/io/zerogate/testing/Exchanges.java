@@ -38,6 +38,7 @@ public final class Exchanges {
             @Override public String scheme() { return "https"; }
             @Override public String host() { return "example.com"; }
             @Override public String path() { return "/"; }
+            @Override public String rawPath() { return "/"; }
             @Override public @Nullable String query() { return null; }
             @Override public @Nullable String header(String name) { return null; }
             @Override public List<String> headers(String name) { return List.of(); }

@@ -101,8 +101,20 @@ public final class DpopVerifier {
      */
     public CompletionStage<DpopCheck> verify(@Nullable String proof, String method, String htu, String accessToken,
                                              @Nullable String expectedJkt) {
+        return verify(proof, method, java.util.List.of(htu), accessToken, expectedJkt);
+    }
+
+    /**
+     * Checks the DPoP proof of one request that may rightly be named by more than one URI: as the client sent
+     * it, and as the gateway normalised it for routing (dot segments removed, {@code //} collapsed). The
+     * proof's {@code htu} must match one of them.
+     */
+    public CompletionStage<DpopCheck> verify(@Nullable String proof, String method, java.util.List<String> htus,
+                                             String accessToken, @Nullable String expectedJkt) {
         Objects.requireNonNull(method, "method");
-        Objects.requireNonNull(htu, "htu");
+        if (htus.isEmpty()) {
+            throw new IllegalArgumentException("htus: [] (expected at least one request URI)");
+        }
         Objects.requireNonNull(accessToken, "accessToken");
         if (proof == null) {
             return invalid("the request carries no DPoP proof");
@@ -117,7 +129,7 @@ public final class DpopVerifier {
         } catch (JOSEException | RuntimeException e) {
             return invalid("the proof could not be read");
         }
-        String problem = claimsProblem(checked, method, htu, accessToken);
+        String problem = claimsProblem(checked, method, htus, accessToken);
         if (problem == null && expectedJkt != null && !MessageDigest.isEqual(
                 jkt.getBytes(StandardCharsets.US_ASCII), expectedJkt.getBytes(StandardCharsets.US_ASCII))) {
             problem = "the proof's key is not the key the access token is bound to (cnf.jkt)";
@@ -140,7 +152,7 @@ public final class DpopVerifier {
         return nonces.current();
     }
 
-    private @Nullable String claimsProblem(DpopProof proof, String method, String htu, String accessToken) {
+    private @Nullable String claimsProblem(DpopProof proof, String method, java.util.List<String> htus, String accessToken) {
         var claims = proof.claims();
         if (!(claims.get("jti") instanceof String jti) || jti.isEmpty() || jti.length() > MAX_JTI_LENGTH) {
             return "jti is missing, not a string or longer than " + MAX_JTI_LENGTH + " characters";
@@ -148,11 +160,20 @@ public final class DpopVerifier {
         if (!(claims.get("htm") instanceof String htm) || !htm.equals(method)) {
             return "htm does not match the request method";
         }
-        String requestUri = HttpUri.normalise(htu);
-        if (requestUri == null) {
+        String claimedUri = claims.get("htu") instanceof String claimed ? HttpUri.normalise(claimed) : null;
+        boolean comparable = false;
+        boolean matched = false;
+        for (String htu : htus) {
+            String requestUri = HttpUri.normalise(htu);
+            if (requestUri != null) {
+                comparable = true;
+                matched |= requestUri.equals(claimedUri);
+            }
+        }
+        if (!comparable) {
             return "the request URI cannot be compared with htu";
         }
-        if (!(claims.get("htu") instanceof String claimed) || !requestUri.equals(HttpUri.normalise(claimed))) {
+        if (!matched) {
             return "htu does not match the request URI";
         }
         if (!(claims.get("iat") instanceof Number iat) || !Double.isFinite(iat.doubleValue())) {
