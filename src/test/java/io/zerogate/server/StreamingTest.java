@@ -35,8 +35,12 @@ class StreamingTest {
 
     private static final long GIB = 1L << 30;
     private static final long RETAINED_HEAP_BOUND = 128L << 20;
-    /** Sampled use includes garbage not yet collected, so it gets a looser bound than retained use. */
-    private static final long SAMPLED_HEAP_BOUND = 256L << 20;
+    /**
+     * Sampled use includes garbage not yet collected, whose amount depends on how large the collector has grown
+     * the young generation for the tests that ran before in the same JVM; so it gets a loose bound, still well
+     * below the gibibyte a buffered body would take. Retained use is the precise check.
+     */
+    private static final long SAMPLED_HEAP_BOUND = 512L << 20;
     private static final long NETTY_POOL_BOUND = 64L << 20;
 
     private final ExecutorService threads = Executors.newCachedThreadPool();
