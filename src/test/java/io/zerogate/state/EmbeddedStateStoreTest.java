@@ -1,5 +1,6 @@
 package io.zerogate.state;
 
+import io.zerogate.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

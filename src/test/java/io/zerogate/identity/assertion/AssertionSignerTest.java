@@ -1,5 +1,6 @@
 package io.zerogate.identity.assertion;
 
+import io.zerogate.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -128,7 +129,7 @@ class AssertionSignerTest {
         assertThat(first.getJWTClaimsSet().getIssueTime().toInstant()).isEqualTo(NOW);
         assertThat(first.getJWTClaimsSet().getExpirationTime().toInstant()).isEqualTo(NOW.plusSeconds(90));
 
-        clock.now = NOW.plusSeconds(3600).plusMillis(999);
+        clock.set(NOW.plusSeconds(3600).plusMillis(999));
         SignedJWT later = verified(signer, signer.sign(user(Set.of()), "orders", "r2", null));
         assertThat(later.getJWTClaimsSet().getIssueTime().toInstant()).isEqualTo(NOW.plusSeconds(3600));
         assertThat(later.getJWTClaimsSet().getExpirationTime().toInstant()).isEqualTo(NOW.plusSeconds(3690));
@@ -384,28 +385,5 @@ class AssertionSignerTest {
             names.add(it.next());
         }
         return names;
-    }
-
-    private static final class MutableClock extends Clock {
-        Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.config.DpopConfig;
 import io.zerogate.config.Secret;
-import io.zerogate.state.MutableClock;
+import io.zerogate.testing.MutableClock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

@@ -3,7 +3,7 @@ package io.zerogate.identity.dpop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.zerogate.state.MutableClock;
+import io.zerogate.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

@@ -24,7 +24,7 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.config.DpopConfig;
 import io.zerogate.state.EmbeddedStateStore;
-import io.zerogate.state.MutableClock;
+import io.zerogate.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.config.DpopConfig;
-import io.zerogate.state.MutableClock;
+import io.zerogate.testing.MutableClock;
 import io.zerogate.state.StateStore;
 import java.time.Duration;
 import java.util.ArrayList;
