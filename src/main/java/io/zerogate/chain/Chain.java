@@ -43,6 +43,7 @@ public final class Chain {
      * @return the final decision; it never completes exceptionally
      */
     public CompletionStage<Decision> run(Exchange exchange, ScheduledExecutorService loop) {
+        exchange.bindLoop(loop);
         for (int i = 0; i < steps.length; i++) {
             CompletableFuture<Decision> answer = invoke(steps[i], exchange);
             if (!answer.isDone()) {

@@ -22,6 +22,7 @@ public final class Exchange {
     private final long startNanos;
     private @Nullable Map<AttributeKey<?>, Object> attributes;
     private @Nullable UpstreamEdits edits;
+    private java.util.concurrent.Executor loop = Runnable::run;
 
     public Exchange(String requestId, String listener, RequestHead request, ClientAddress client,
                     CompiledRoute route, Map<String, String> params, long startNanos) {
@@ -87,6 +88,20 @@ public final class Exchange {
         if (a.putIfAbsent(key, key.cast(value)) != null) {
             throw new IllegalStateException(key + " is already attached");
         }
+    }
+
+    /**
+     * The exchange's event loop, as an executor: a stage whose answer arrives on another thread (a key fetch,
+     * a remote call) attaches its facts there, so that the exchange is only ever touched by its own thread.
+     * Runs tasks directly until the chain has bound the loop (an exchange used without a connection).
+     */
+    public java.util.concurrent.Executor loop() {
+        return loop;
+    }
+
+    /** Binds the exchange to its event loop; done by the chain before the first stage runs. */
+    void bindLoop(java.util.concurrent.Executor loop) {
+        this.loop = java.util.Objects.requireNonNull(loop, "loop");
     }
 
     /** The changes to make to the forwarded request; created on first use. */

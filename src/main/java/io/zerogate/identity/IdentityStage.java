@@ -90,7 +90,7 @@ public final class IdentityStage implements Stage {
             }
             verification = introspector.introspect(token.token());
         }
-        return verification.thenCompose(v -> {
+        return onLoop(exchange, verification, v -> {
             if (v instanceof Verification.Refused r) {
                 return refused(exchange, r.reason(), r.detail(), token.dpop());
             }
@@ -125,8 +125,9 @@ public final class IdentityStage implements Stage {
             }
             String proof = proofs.isEmpty() ? null : proofs.get(0);
             RequestHead request = exchange.request();
-            return authenticators.dpop().verify(proof, request.method(), requestUris(request), token.token(), binding.thumbprint())
-                    .thenCompose(check -> switch (check) {
+            return onLoop(exchange,
+                    authenticators.dpop().verify(proof, request.method(), requestUris(request), token.token(), binding.thumbprint()),
+                    check -> switch (check) {
                         case DpopCheck.Valid valid -> accepted(exchange, subject);
                         case DpopCheck.Invalid invalid -> refused(exchange, invalid.reason(), invalid.detail(), true);
                         case DpopCheck.NonceRequired nonce -> CompletableFuture.completedFuture(
@@ -148,6 +149,19 @@ public final class IdentityStage implements Stage {
             }
         }
         return accepted(exchange, subject);
+    }
+
+    /**
+     * Continues with {@code next} once {@code answer} is there: at once when it already is, otherwise on the
+     * exchange's event loop, so that what {@code next} attaches is attached by the exchange's own thread (also
+     * when the answer arrives after the chain has given up waiting).
+     */
+    private static <T> CompletionStage<Decision> onLoop(Exchange exchange, CompletionStage<T> answer,
+                                                        java.util.function.Function<T, CompletionStage<Decision>> next) {
+        if (answer instanceof CompletableFuture<T> f && f.isDone()) {
+            return f.thenCompose(next);
+        }
+        return answer.thenComposeAsync(next, exchange.loop());
     }
 
     private CompletionStage<Decision> accepted(Exchange exchange, Subject subject) {
