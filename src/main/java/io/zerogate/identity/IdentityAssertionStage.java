@@ -30,11 +30,13 @@ public final class IdentityAssertionStage implements Stage {
 
     @Override
     public CompletionStage<Decision> evaluate(Exchange exchange) {
-        exchange.upstreamEdits().removeHeader(config.header());
         Subject subject = exchange.get(Subject.KEY);
         if (subject != null && signer != null) {
+            // Setting replaces every inbound field of that name.
             exchange.upstreamEdits().setHeader(config.header(),
                     signer.sign(subject, exchange.route().service().name(), exchange.requestId(), null));
+        } else if (exchange.request().header(config.header()) != null) {
+            exchange.upstreamEdits().removeHeader(config.header());
         }
         return PROCEED;
     }
