@@ -214,12 +214,19 @@ public final class ConfigLoader {
         if (node == null) {
             return DEFAULT_LIMITS;
         }
-        ConfigMapping m = node.mapping("max_request_line", "max_header_size", "max_header_count", "max_concurrent_streams");
+        ConfigMapping m = node.mapping("max_request_line", "max_header_size", "max_header_count", "max_concurrent_streams",
+                "max_stream_resets", "stream_reset_window");
+        java.time.Duration resetWindow = m.duration("stream_reset_window", DEFAULT_LIMITS.streamResetWindow());
+        if (resetWindow.compareTo(java.time.Duration.ofMinutes(10)) > 0) {
+            throw m.required("stream_reset_window").error("stream_reset_window " + ConfigNode.format(resetWindow)
+                    + " is too long (expected: at most 10m)");
+        }
         return new ServerLimits(
                 (int) m.size("max_request_line", Integer.MAX_VALUE, DEFAULT_LIMITS.maxRequestLineBytes()),
                 (int) m.size("max_header_size", Integer.MAX_VALUE, DEFAULT_LIMITS.maxHeaderBytes()),
                 m.integer("max_header_count", 1, Integer.MAX_VALUE, DEFAULT_LIMITS.maxHeaderCount()),
-                m.integer("max_concurrent_streams", 1, MAX_CONCURRENT_STREAMS, DEFAULT_LIMITS.maxConcurrentStreams()));
+                m.integer("max_concurrent_streams", 1, MAX_CONCURRENT_STREAMS, DEFAULT_LIMITS.maxConcurrentStreams()),
+                m.integer("max_stream_resets", 1, 1_000_000, DEFAULT_LIMITS.maxStreamResets()), resetWindow);
     }
 
     private static Timeouts timeouts(@Nullable ConfigNode node) throws ConfigException {

@@ -92,7 +92,8 @@ final class ClientPipelines extends ChannelInitializer<Channel> {
                 .build();
         long window = (long) maxStreams * STREAM_WINDOW - STREAM_WINDOW;
         Http2ConnectionGuard guard = new Http2ConnectionGuard(context, listener, http2Events, http2Log,
-                (int) Math.min(Integer.MAX_VALUE - STREAM_WINDOW, window));
+                (int) Math.min(Integer.MAX_VALUE - STREAM_WINDOW, window), c.limits().maxStreamResets(),
+                c.limits().streamResetWindow());
         p.addLast("h2", codec)
                 .addLast("h2-guard", guard)
                 .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

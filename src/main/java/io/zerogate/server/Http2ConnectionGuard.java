@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches one HTTP/2 connection between Netty's frame codec and the stream multiplexer: closes it when it has
  * been idle with no open stream, widens its flow-control window to cover every stream it may open, and cuts
- * off a client that resets streams faster than {@link #RESETS_PER_WINDOW} per {@link #RESET_WINDOW_NANOS}
- * (the "rapid reset" attack, CVE-2023-44487): opening and cancelling streams costs the client almost nothing
+ * off a client that resets more streams than {@code limits.max_stream_resets} per
+ * {@code limits.stream_reset_window} (the "rapid reset" attack, CVE-2023-44487): opening and cancelling streams costs the client almost nothing
  * and the gateway a chain run and an upstream request each, and a cancelled stream no longer counts against
  * the concurrent stream limit. Such a client gets {@code GOAWAY} with {@code ENHANCE_YOUR_CALM} and its
  * connection is closed. Everything runs on the connection's event loop.
@@ -35,10 +35,10 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(Http2ConnectionGuard.class);
 
     /** Resets a client may send in a burst. */
-    static final int RESETS_PER_WINDOW = 200;
-    /** The window the burst is measured over; sustained, that is 20 resets a second. */
-    static final long RESET_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long NANOS_PER_RESET = RESET_WINDOW_NANOS / RESETS_PER_WINDOW;
+    private final int resetsPerWindow;
+    /** The window the burst is measured over; sustained, the client may reset one stream per window / burst. */
+    private final long resetWindowNanos;
+    private final long nanosPerReset;
 
     private final ServerContext server;
     private final String listener;
@@ -53,14 +53,17 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
     private long lastActivityNanos;
     /**
      * When the client's reset allowance is next back to full (monotonic nanoseconds): each reset moves it by
-     * {@link #NANOS_PER_RESET} from now or from where it was, whichever is later; more than the window ahead
+     * {@code nanosPerReset} from now or from where it was, whichever is later; more than the window ahead
      * of now is a flood.
      */
     private long resetsClearAt;
     private boolean cutOff;
 
     Http2ConnectionGuard(ServerContext server, String listener, Http2Events events, PeerLogLimiter logLimiter,
-                         int connectionWindowIncrement) {
+                         int connectionWindowIncrement, int resetsPerWindow, java.time.Duration resetWindow) {
+        this.resetsPerWindow = resetsPerWindow;
+        this.resetWindowNanos = resetWindow.toNanos();
+        this.nanosPerReset = resetWindowNanos / resetsPerWindow;
         this.server = server;
         this.listener = listener;
         this.events = events;
@@ -113,8 +116,8 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
     private boolean resetCounted() {
         long now = server.nanoClock.getAsLong();
         long from = resetsClearAt - now > 0 ? resetsClearAt : now;
-        resetsClearAt = from + NANOS_PER_RESET;
-        return resetsClearAt - now > RESET_WINDOW_NANOS;
+        resetsClearAt = from + nanosPerReset;
+        return resetsClearAt - now > resetWindowNanos;
     }
 
     private void cutOff(ChannelHandlerContext ctx) {
@@ -128,7 +131,7 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
                 && logLimiter.tryAcquire(peer.getAddress())) {
             log.info("HTTP/2 client {} on listener {} reset more than {} streams in {} s; closing its connection "
                     + "(further cut-offs of this address are not logged for a minute)", peer.getAddress().getHostAddress(),
-                    listener, RESETS_PER_WINDOW, TimeUnit.NANOSECONDS.toSeconds(RESET_WINDOW_NANOS));
+                    listener, resetsPerWindow, TimeUnit.NANOSECONDS.toSeconds(resetWindowNanos));
         }
         ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.ENHANCE_YOUR_CALM));
         // The codec closes a connection that sent GOAWAY once its streams are done: end them now. Later, so that

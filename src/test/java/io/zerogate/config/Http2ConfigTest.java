@@ -93,6 +93,33 @@ class Http2ConfigTest {
     }
 
     @Test
+    void theStreamResetBoundHasDefaultsAndIsChecked() throws Exception {
+        GatewayConfig defaults = load("listeners: [{ address: 127.0.0.1:0 }]\n");
+        assertThat(defaults.limits().maxStreamResets()).isEqualTo(200);
+        assertThat(defaults.limits().streamResetWindow()).isEqualTo(java.time.Duration.ofSeconds(10));
+        GatewayConfig set = load("""
+                listeners: [{ address: 127.0.0.1:0 }]
+                limits: { max_stream_resets: 50, stream_reset_window: 30s }
+                """);
+        assertThat(set.limits().maxStreamResets()).isEqualTo(50);
+        assertThat(set.limits().streamResetWindow()).isEqualTo(java.time.Duration.ofSeconds(30));
+        ConfigException zero = refused("""
+                listeners: [{ address: 127.0.0.1:0 }]
+                limits:
+                  max_stream_resets: 0
+                """);
+        assertThat(zero.line()).isEqualTo(4);
+        assertThat(zero.keyPath()).isEqualTo("limits.max_stream_resets");
+        ConfigException longWindow = refused("""
+                listeners: [{ address: 127.0.0.1:0 }]
+                limits:
+                  stream_reset_window: 1h
+                """);
+        assertThat(longWindow.keyPath()).isEqualTo("limits.stream_reset_window");
+        assertThat(longWindow.getMessage()).contains("is too long (expected: at most 10m)");
+    }
+
+    @Test
     void anUnknownListenerKeyNamesHttp2AmongTheAllowed() {
         ConfigException e = refused("""
                 listeners:

@@ -1,5 +1,7 @@
 package io.zerogate.server;
 
+import io.zerogate.config.ServerLimits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerogate.testing.RunningGateway;
@@ -61,12 +63,50 @@ class Http2RapidResetTest {
         return gw.gateway().metrics().http2ResetFloods("public");
     }
 
+    /** Opens {@code count} streams on a fresh connection and resets each at once; true when the gateway cut it off. */
+    private static boolean resetting(RunningGateway gateway, int count) throws Exception {
+        try (H2Wire h2 = H2Wire.start(gateway.connect())) {
+            h2.awaitSettings();
+            for (int i = 0; i < count; i++) {
+                int stream = 1 + 2 * i;
+                h2.frame(H2Wire.HEADERS, H2Wire.END_HEADERS | H2Wire.END_STREAM, stream, H2Wire.block(
+                        ":method", "GET", ":scheme", "http", ":authority", "localhost", ":path", "/slow/" + i));
+                h2.reset(stream, CANCEL);
+            }
+            h2.flush();
+            return h2.awaitClose() && h2.goAwayCode() == ENHANCE_YOUR_CALM;
+        }
+    }
+
+    @Test
+    void theBoundIsTheConfiguredOne() throws Exception {
+        try (RunningGateway strict = RunningGateway.start("""
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:0
+                    http2: true
+                limits: { max_stream_resets: 20, stream_reset_window: 10s }
+                services:
+                  slow:
+                    targets: [%s]
+                    tls: none
+                routes:
+                  - id: slow
+                    match: { path: "/slow/{rest...}" }
+                    service: slow
+                    public: true
+                """.formatted(silent.target()))) {
+            assertThat(resetting(strict, 30)).as("30 resets against a bound of 20").isTrue();
+            assertThat(strict.gateway().metrics().http2ResetFloods("public")).isEqualTo(1);
+        }
+    }
+
     @Test
     void aClientResettingStreamsFasterThanAllowedGetsGoAwayAndIsCounted() throws Exception {
         double before = floods();
         try (H2Wire h2 = H2Wire.start(gw.connect())) {
             h2.awaitSettings();
-            int resets = Http2ConnectionGuard.RESETS_PER_WINDOW + 50;
+            int resets = ServerLimits.DEFAULT_MAX_STREAM_RESETS + 50;
             for (int i = 0; i < resets; i++) {
                 int stream = 1 + 2 * i;
                 h2.frame(H2Wire.HEADERS, H2Wire.END_HEADERS | H2Wire.END_STREAM, stream, H2Wire.block(
@@ -85,7 +125,7 @@ class Http2RapidResetTest {
         double before = floods();
         try (H2Wire h2 = H2Wire.start(gw.connect())) {
             h2.awaitSettings();
-            int resets = Http2ConnectionGuard.RESETS_PER_WINDOW / 2;
+            int resets = ServerLimits.DEFAULT_MAX_STREAM_RESETS / 2;
             for (int i = 0; i < resets; i++) {
                 int stream = 1 + 2 * i;
                 h2.frame(H2Wire.HEADERS, H2Wire.END_HEADERS | H2Wire.END_STREAM, stream, H2Wire.block(
