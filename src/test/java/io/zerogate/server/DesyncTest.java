@@ -225,11 +225,17 @@ class DesyncTest {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.problemCode()).isEqualTo("ambiguous_framing");
         assertThat(r.announcesClose()).isTrue();
-        List<String> lines = requestLinesUpToCanary();
+        List<String> lines = new ArrayList<>(requestLinesUpToCanary());
+        // The cut request travels on another upstream connection than the canary, so the upstream may read its
+        // head after the canary's: collect what still arrives until the upstream has been quiet for a moment, so
+        // that nothing of this request spills into the next test.
+        for (String late; (late = up.heads().poll(300, java.util.concurrent.TimeUnit.MILLISECONDS)) != null; ) {
+            lines.add(EchoUpstream.requestLine(late));
+        }
         // The head may have been streamed before the bad chunk was read; never a complete request, never the
         // hidden one.
-        assertThat(lines).containsAnyOf("GET /canary HTTP/1.1").doesNotContain("GET /admin HTTP/1.1");
-        assertThat(lines.subList(0, lines.size() - 1)).allMatch(l -> l.equals("POST /public/a HTTP/1.1"));
+        assertThat(lines).contains("GET /canary HTTP/1.1").doesNotContain("GET /admin HTTP/1.1");
+        assertThat(lines).filteredOn(l -> !l.equals("GET /canary HTTP/1.1")).allMatch(l -> l.equals("POST /public/a HTTP/1.1"));
         assertThat(up.nextBody()).as("the canary's body").isEmpty();
         assertThat(up.bodies()).isEmpty();
     }
