@@ -111,6 +111,9 @@ class ConfigFileLoadingTest {
         assertThat(config.services().values()).anySatisfy(s -> assertThat(s.activeHealth()).isNotNull());
         assertThat(config.routes()).anySatisfy(r -> assertThat(r.isPublic()).isTrue());
         assertThat(config.routes()).anySatisfy(r -> assertThat(r.host()).isNotNull());
+        assertThat(config.identity().issuers()).extracting(IssuerConfig::name).containsExactly("corp", "partners");
+        assertThat(config.routes()).anySatisfy(r -> assertThat(r.require().boundToken())
+                .isEqualTo(RouteRequirements.BoundToken.DPOP));
     }
 
     private static String minimal(String targets) {
