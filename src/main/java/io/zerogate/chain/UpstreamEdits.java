@@ -49,39 +49,4 @@ public final class UpstreamEdits {
     public List<String> removedQueryParameters() {
         return removedQueryParameters;
     }
-
-    /**
-     * The raw query without the removed parameters, or null when nothing remains. Parameters are compared on
-     * their raw (still percent-encoded) names and on their decoded names, so that {@code k%65y} is removed
-     * with {@code key}.
-     */
-    public static String withoutParameters(String rawQuery, List<String> names) {
-        StringBuilder out = new StringBuilder(rawQuery.length());
-        int start = 0;
-        while (start <= rawQuery.length()) {
-            int end = rawQuery.indexOf('&', start);
-            if (end < 0) {
-                end = rawQuery.length();
-            }
-            String pair = rawQuery.substring(start, end);
-            int eq = pair.indexOf('=');
-            String rawName = eq < 0 ? pair : pair.substring(0, eq);
-            if (!pair.isEmpty() && !names.contains(rawName) && !names.contains(decoded(rawName))) {
-                if (!out.isEmpty()) {
-                    out.append('&');
-                }
-                out.append(pair);
-            }
-            start = end + 1;
-        }
-        return out.toString();
-    }
-
-    private static String decoded(String raw) {
-        try {
-            return java.net.URLDecoder.decode(raw, java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return raw;
-        }
-    }
 }

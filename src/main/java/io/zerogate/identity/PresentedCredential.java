@@ -1,9 +1,9 @@
 package io.zerogate.identity;
 
+import io.zerogate.chain.QueryString;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.RequestHead;
 import io.zerogate.config.RouteAuthentication;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -41,14 +41,14 @@ public sealed interface PresentedCredential {
     static PresentedCredential read(RequestHead request, RouteAuthentication route, @Nullable String apiKeyHeader) {
         List<String> authorization = request.headers("authorization");
         List<String> keyHeaders = apiKeyHeader == null ? List.of() : request.headers(apiKeyHeader);
-        List<String> keyParams = route.apiKeyQuery() == null ? List.of() : queryValues(request.query(), route.apiKeyQuery());
+        List<String> keyParams = route.apiKeyQuery() == null ? List.of() : QueryString.values(request.query(), route.apiKeyQuery());
         int places = authorization.size() + keyHeaders.size() + keyParams.size();
         if (places > 1) {
             return new Unusable(ReasonCode.CREDENTIAL_AMBIGUOUS,
                     "credentials in " + places + " places (authorization: " + authorization.size() + ", api key header: "
                             + keyHeaders.size() + ", api key query: " + keyParams.size() + ")");
         }
-        if (queryValues(request.query(), "access_token").size() > 0) {
+        if (!QueryString.values(request.query(), "access_token").isEmpty()) {
             // RFC 6750 section 2.3: tokens in URLs end up in logs and histories; they are never accepted.
             return new Unusable(ReasonCode.CREDENTIAL_NOT_ACCEPTED, "access_token in the query string is not accepted");
         }
@@ -135,41 +135,5 @@ public sealed interface PresentedCredential {
             b.append(c > 0x20 && c < 0x7f ? c : '?');
         }
         return "'" + b + "'";
-    }
-
-    /** Decoded values of every occurrence of {@code name} in a raw query (names compared decoded). */
-    private static List<String> queryValues(@Nullable String query, String name) {
-        if (query == null || query.isEmpty()) {
-            return List.of();
-        }
-        List<String> values = null;
-        int start = 0;
-        while (start <= query.length()) {
-            int end = query.indexOf('&', start);
-            if (end < 0) {
-                end = query.length();
-            }
-            int eq = query.indexOf('=', start);
-            int nameEnd = eq < 0 || eq > end ? end : eq;
-            if (decode(query.substring(start, nameEnd)).equals(name)) {
-                if (values == null) {
-                    values = new ArrayList<>(1);
-                }
-                values.add(nameEnd == end ? "" : decode(query.substring(nameEnd + 1, end)));
-            }
-            start = end + 1;
-        }
-        return values == null ? List.of() : values;
-    }
-
-    private static String decode(String raw) {
-        if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
-            return raw;
-        }
-        try {
-            return java.net.URLDecoder.decode(raw, java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return raw;
-        }
     }
 }

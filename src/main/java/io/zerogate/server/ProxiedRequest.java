@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.zerogate.chain.Decision;
+import io.zerogate.chain.QueryString;
 import io.zerogate.chain.UpstreamEdits;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ExchangeOutcome;
@@ -147,7 +148,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         if (!edits.removedQueryParameters().isEmpty()) {
             String query = exchange.request().query();
             if (query != null) {
-                String kept = UpstreamEdits.withoutParameters(query, edits.removedQueryParameters());
+                String kept = QueryString.without(query, edits.removedQueryParameters());
                 String path = exchange.request().path();
                 request.setUri(kept.isEmpty() ? path : path + '?' + kept);
             }
