@@ -123,7 +123,7 @@ public final class Gateway implements AutoCloseable {
         Gateway g = new Gateway(current, server, metrics, health, identity, first.authenticators());
         try {
             if (!config.identity().issuers().isEmpty() || config.identity().assertion().enabled()) {
-                log.info("signatures use the {} provider", io.zerogate.identity.SignatureProviders.describe());
+                log.info("signature provider: {}", io.zerogate.identity.SignatureProviders.describe());
             }
             // Keys first: a listener that accepted traffic before it could check tokens would refuse them all.
             g.authenticators.awaitKeys(maxFetchTimeout(config).plusSeconds(1));
