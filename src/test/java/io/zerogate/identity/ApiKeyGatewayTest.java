@@ -1,5 +1,6 @@
 package io.zerogate.identity;
 
+import io.zerogate.testing.Closing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -122,15 +123,7 @@ class ApiKeyGatewayTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
+        Closing.all(gateway, upstream, issuer);
     }
 
     @BeforeEach

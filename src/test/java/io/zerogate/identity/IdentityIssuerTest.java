@@ -1,5 +1,6 @@
 package io.zerogate.identity;
 
+import io.zerogate.testing.Closing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -87,15 +88,7 @@ class IdentityIssuerTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (provider != null) {
-            provider.shutdown();
-        }
+        Closing.all(gateway, upstream, provider == null ? null : provider::shutdown);
     }
 
     @BeforeEach

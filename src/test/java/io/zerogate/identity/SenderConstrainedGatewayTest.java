@@ -1,5 +1,6 @@
 package io.zerogate.identity;
 
+import io.zerogate.testing.Closing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JOSEObjectType;
@@ -126,17 +127,7 @@ class SenderConstrainedGatewayTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (RunningGateway g : new RunningGateway[] {mtls, dpop, nonces}) {
-            if (g != null) {
-                g.close();
-            }
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
+        Closing.all(mtls, dpop, nonces, upstream, issuer);
     }
 
     @BeforeEach
