@@ -252,7 +252,7 @@ final class IdentityBinder {
                 if (!scheme.equals("redis") && !scheme.equals("rediss") || parsed.getHost() == null) {
                     throw uri.error(uri.shown() + " is not a Redis URI (expected redis://host:port or rediss://host:port)");
                 }
-                yield new StateConfig(StateConfig.Store.REDIS, parsed);
+                yield StateConfig.redis(parsed);
             }
             default -> throw store.error("unknown store " + store.shown() + " (expected: local, redis)");
         };

@@ -114,6 +114,21 @@ public final class EmbeddedStateStore implements StateStore {
     }
 
     @Override
+    public CompletionStage<ChargeVerdict> charge(java.util.List<Charge> charges, String leaseId) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
+    }
+
+    @Override
+    public CompletionStage<Void> release(java.util.List<Charge> charges, String leaseId) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
+    }
+
+    @Override
+    public CompletionStage<java.util.List<ChargeResult>> peek(java.util.List<Charge> charges) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
+    }
+
+    @Override
     public void close() {
         closed = true;
         claims.clear();

@@ -100,6 +100,21 @@ public final class RedisStateStore implements StateStore {
     }
 
     @Override
+    public CompletionStage<ChargeVerdict> charge(java.util.List<Charge> charges, String leaseId) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
+    }
+
+    @Override
+    public CompletionStage<Void> release(java.util.List<Charge> charges, String leaseId) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
+    }
+
+    @Override
+    public CompletionStage<java.util.List<ChargeResult>> peek(java.util.List<Charge> charges) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             connection.close();

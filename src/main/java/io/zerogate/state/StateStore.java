@@ -1,13 +1,14 @@
 package io.zerogate.state;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * State the gateway shares between requests and, in cluster mode, between gateway processes: replay caches
- * now, counters and scripts for limits later. Every operation is atomic across every process that shares the
- * store, completes without blocking the caller, and fails (completes exceptionally) rather than guessing when
- * the store cannot be reached: callers deny on failure.
+ * State the gateway shares between requests and, in cluster mode, between gateway processes: expiring claims
+ * (replay caches) and metered limits (rates, windows, concurrency, quotas). Every operation is atomic across
+ * every process that shares the store, completes without blocking the caller, and fails (completes
+ * exceptionally) rather than guessing when the store cannot be reached: callers deny on failure.
  */
 public interface StateStore extends AutoCloseable {
 
@@ -17,6 +18,22 @@ public interface StateStore extends AutoCloseable {
      * @return true when this call recorded it (first use), false when it was already there (a replay)
      */
     CompletionStage<Boolean> claimOnce(String key, Duration ttl);
+
+    /**
+     * Checks every charge and applies them all or none, atomically with respect to every other call on any
+     * process sharing the store: when every enforced charge allows, every charge that allows (enforced or
+     * shadow) is applied; otherwise nothing is. Keys are distinct within one call.
+     *
+     * @param leaseId names the leases taken by {@link Meter.Concurrency} charges, for {@link #release}; unique
+     *                per request
+     */
+    CompletionStage<ChargeVerdict> charge(List<Charge> charges, String leaseId);
+
+    /** Gives back the leases that {@link #charge} took under {@code leaseId}; other meters are left alone. */
+    CompletionStage<Void> release(List<Charge> charges, String leaseId);
+
+    /** What {@link #charge} would answer for each charge on its own, applying nothing. */
+    CompletionStage<List<ChargeResult>> peek(List<Charge> charges);
 
     @Override
     void close();

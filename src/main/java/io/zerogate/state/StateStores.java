@@ -29,7 +29,7 @@ public final class StateStores {
         Objects.requireNonNull(clock, "clock");
         return switch (config.store()) {
             case LOCAL -> new EmbeddedStateStore(clock);
-            case REDIS -> RedisStateStore.connect(Objects.requireNonNull(config.redisUri(), "redisUri"), REDIS_TIMEOUT);
+            case REDIS -> RedisStateStore.connect(Objects.requireNonNull(config.redis(), "redis").nodes().get(0), config.redis().timeout());
         };
     }
 

@@ -134,7 +134,7 @@ class IdentityConfigTest {
                 Duration.ofMinutes(5), RouteRequirements.BoundToken.DPOP));
         assertThat(c.identity().apiKeys().header()).isEqualTo("X-Key");
         assertThat(c.identity().apiKeys().file().getFileName().toString()).isEqualTo("keys.json");
-        assertThat(c.state()).isEqualTo(new StateConfig(StateConfig.Store.REDIS, URI.create("redis://127.0.0.1:6379/2")));
+        assertThat(c.state()).isEqualTo(StateConfig.redis(URI.create("redis://127.0.0.1:6379/2")));
     }
 
     @Test

@@ -25,7 +25,7 @@ class StateStoresTest {
     @Test
     void theRedisStoreConnectsToTheConfiguredServer() throws Exception {
         try (RedisServer server = RedisServer.start();
-             StateStore store = StateStores.open(new StateConfig(StateConfig.Store.REDIS, server.uri()), Clock.systemUTC())) {
+             StateStore store = StateStores.open(StateConfig.redis(server.uri()), Clock.systemUTC())) {
             assertThat(store).isInstanceOf(RedisStateStore.class);
             assertThat(store.toString()).isEqualTo("RedisStateStore[" + server.uri() + "]");
             assertThat(store.claimOnce("a", Duration.ofSeconds(1)).toCompletableFuture().get(1, TimeUnit.SECONDS)).isTrue();
@@ -39,7 +39,7 @@ class StateStoresTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
-        StateConfig config = new StateConfig(StateConfig.Store.REDIS, URI.create("redis://127.0.0.1:" + port));
+        StateConfig config = StateConfig.redis(URI.create("redis://127.0.0.1:" + port));
         assertThatThrownBy(() -> StateStores.open(config, Clock.systemUTC()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("cannot connect to Redis at redis://127.0.0.1:" + port);

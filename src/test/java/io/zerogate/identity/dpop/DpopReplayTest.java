@@ -146,6 +146,23 @@ class DpopReplayTest {
             }
 
             @Override
+            public CompletionStage<io.zerogate.state.ChargeVerdict> charge(java.util.List<io.zerogate.state.Charge> charges,
+                                                                           String leaseId) {
+                throw new AssertionError("DPoP never charges limits");
+            }
+
+            @Override
+            public CompletionStage<Void> release(java.util.List<io.zerogate.state.Charge> charges, String leaseId) {
+                throw new AssertionError("DPoP never charges limits");
+            }
+
+            @Override
+            public CompletionStage<java.util.List<io.zerogate.state.ChargeResult>> peek(
+                    java.util.List<io.zerogate.state.Charge> charges) {
+                throw new AssertionError("DPoP never charges limits");
+            }
+
+            @Override
             public void close() {
             }
         };
