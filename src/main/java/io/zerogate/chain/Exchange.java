@@ -1,7 +1,9 @@
 package io.zerogate.chain;
 
 import io.zerogate.config.CompiledRoute;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +24,9 @@ public final class Exchange {
     private final long startNanos;
     private @Nullable Map<AttributeKey<?>, Object> attributes;
     private @Nullable UpstreamEdits edits;
+    private @Nullable List<Decision.ResponseHeader> responseHeaders;
+    private @Nullable List<Runnable> endActions;
+    private boolean ended;
     private java.util.concurrent.Executor loop = Runnable::run;
 
     public Exchange(String requestId, String listener, RequestHead request, ClientAddress client,
@@ -116,5 +121,70 @@ public final class Exchange {
     /** The recorded changes, or null when no stage recorded any. */
     public @Nullable UpstreamEdits recordedEdits() {
         return edits;
+    }
+
+    /**
+     * Adds a header to the response the client receives when the request is forwarded (such as the
+     * {@code RateLimit} fields); a denial carries its own headers instead.
+     */
+    public void addResponseHeader(String name, String value) {
+        Decision.ResponseHeader header = new Decision.ResponseHeader(name, value);
+        List<Decision.ResponseHeader> h = responseHeaders;
+        if (h == null) {
+            h = responseHeaders = new ArrayList<>(2);
+        }
+        h.add(header);
+    }
+
+    /** Headers for the forwarded response, in the order they were added. */
+    public List<Decision.ResponseHeader> responseHeaders() {
+        List<Decision.ResponseHeader> h = responseHeaders;
+        return h == null ? List.of() : h;
+    }
+
+    /**
+     * Runs {@code action} on the exchange's event loop once the exchange has ended — answered, refused,
+     * failed or abandoned by the client — or at once when it already has. Used to give back what a stage
+     * holds for the duration of a request, such as a concurrency lease.
+     */
+    public void whenEnded(Runnable action) {
+        Objects.requireNonNull(action, "action");
+        if (ended) {
+            action.run();
+            return;
+        }
+        List<Runnable> a = endActions;
+        if (a == null) {
+            a = endActions = new ArrayList<>(1);
+        }
+        a.add(action);
+    }
+
+    /** Marks the exchange as ended and runs what was waiting for it; done by the data plane, exactly once. */
+    public void end() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        List<Runnable> a = endActions;
+        if (a == null) {
+            return;
+        }
+        endActions = null;
+        RuntimeException first = null;
+        for (Runnable action : a) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 }

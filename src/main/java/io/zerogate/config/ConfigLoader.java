@@ -123,7 +123,7 @@ public final class ConfigLoader {
         }
         checkVersion(new ConfigNode(document, version.value(), "version"));
         ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "workloads", "identity",
-                "state", "limits", "timeouts", "services", "routes");
+                "state", "limits", "rate_limits", "timeouts", "services", "routes");
         List<ListenerConfig> listeners = listeners(m.required("listeners"));
         AdminConfig admin = admin(m.optional("admin"));
         TrustedProxies trustedProxies = trustedProxies(m.optional("trusted_proxies"));
@@ -132,11 +132,12 @@ public final class ConfigLoader {
         Timeouts timeouts = timeouts(m.optional("timeouts"));
         Map<String, ServiceConfig> services = ServiceBinder.bind(m.required("services"), workloads);
         IdentityConfig identity = IdentityBinder.identity(m.optional("identity"));
-        StateConfig state = IdentityBinder.state(m.optional("state"));
-        List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet(), identity);
+        StateConfig state = StateBinder.state(m.optional("state"), document.references().baseDirectory());
+        Map<String, Integer> limitIds = new HashMap<>();
+        RateLimitsConfig rateLimits = LimitBinder.rateLimits(m.optional("rate_limits"), limitIds);
+        List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet(), identity, limitIds);
         return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, identity, state,
-                limits, timeouts,
-                services, routes);
+                limits, rateLimits, timeouts, services, routes);
     }
 
     private static void checkVersion(ConfigNode node) throws ConfigException {

@@ -19,6 +19,7 @@ public record GatewayConfig(
         IdentityConfig identity,
         StateConfig state,
         ServerLimits limits,
+        RateLimitsConfig rateLimits,
         Timeouts timeouts,
         Map<String, ServiceConfig> services,
         List<RouteConfig> routes) {

@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
-/** Binds the {@code identity} and {@code state} sections. */
+/** Binds the {@code identity} section. */
 final class IdentityBinder {
 
     static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
@@ -224,38 +224,6 @@ final class IdentityBinder {
                 headerNode == null ? d.header() : header(headerNode.string()),
                 issuerNode == null ? d.issuer() : issuerNode.string().text(),
                 keyNode == null ? null : keyNode.readableFile(), lifetime);
-    }
-
-    static StateConfig state(@Nullable ConfigNode node) throws ConfigException {
-        if (node == null) {
-            return StateConfig.LOCAL;
-        }
-        ConfigMapping m = node.mapping("store", "uri");
-        ConfigValue store = m.required("store").string();
-        return switch (store.text()) {
-            case "local" -> {
-                ConfigNode uri = m.optional("uri");
-                if (uri != null) {
-                    throw uri.error("uri is only used with store: redis");
-                }
-                yield StateConfig.LOCAL;
-            }
-            case "redis" -> {
-                ConfigValue uri = m.required("uri").string();
-                URI parsed;
-                try {
-                    parsed = new URI(uri.text());
-                } catch (URISyntaxException e) {
-                    throw uri.error(uri.shown() + " is not a URI (expected redis://host:port or rediss://host:port)");
-                }
-                String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
-                if (!scheme.equals("redis") && !scheme.equals("rediss") || parsed.getHost() == null) {
-                    throw uri.error(uri.shown() + " is not a Redis URI (expected redis://host:port or rediss://host:port)");
-                }
-                yield StateConfig.redis(parsed);
-            }
-            default -> throw store.error("unknown store " + store.shown() + " (expected: local, redis)");
-        };
     }
 
     /** An https URL, or an http URL to a loopback host: tokens' keys never travel in clear text over a network. */

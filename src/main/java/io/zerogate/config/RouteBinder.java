@@ -21,11 +21,12 @@ final class RouteBinder {
 
     private RouteBinder() {}
 
-    static List<RouteConfig> bind(ConfigNode routes, Set<String> services, IdentityConfig identity) throws ConfigException {
+    static List<RouteConfig> bind(ConfigNode routes, Set<String> services, IdentityConfig identity,
+                                  Map<String, Integer> limitIds) throws ConfigException {
         List<RouteConfig> out = new ArrayList<>();
         Map<String, Integer> firstLineById = new HashMap<>();
         for (ConfigNode item : routes.list()) {
-            ConfigMapping m = item.mapping("id", "match", "service", "public", "authenticate", "require");
+            ConfigMapping m = item.mapping("id", "match", "service", "public", "authenticate", "require", "limits");
             ConfigValue id = m.required("id").string();
             if (!ID.matcher(id.text()).matches()) {
                 throw id.error(id.shown() + " is not a valid route id (expected letters, digits and _ . : -)");
@@ -60,8 +61,10 @@ final class RouteBinder {
             if (require.needsCredential() && !authenticate.required()) {
                 throw requireNode.error("these requirements are checked against a credential; the route needs authenticate");
             }
+            ConfigNode limitsNode = m.optional("limits");
+            List<LimitConfig> limits = limitsNode == null ? List.of() : LimitBinder.routeLimits(limitsNode, id.text(), limitIds);
             out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, authenticate, require,
-                    item.line()));
+                    limits, item.line()));
         }
         return out;
     }

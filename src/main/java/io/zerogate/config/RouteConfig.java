@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  *                  public nor governed by a rule is denied
  * @param authenticate how callers prove who they are
  * @param require   what the route demands of its caller
+ * @param limits    the route's rate limits, quotas and concurrency limits, after the global ones
  * @param line      line of the route in the configuration file (for messages)
  */
 public record RouteConfig(
@@ -24,12 +25,14 @@ public record RouteConfig(
         boolean isPublic,
         RouteAuthentication authenticate,
         RouteRequirements require,
+        java.util.List<LimitConfig> limits,
         int line) {
 
     public RouteConfig {
         methods = Set.copyOf(methods);
         java.util.Objects.requireNonNull(authenticate, "authenticate");
         java.util.Objects.requireNonNull(require, "require");
+        limits = java.util.List.copyOf(limits);
     }
 
     /** The caller must have presented a verified client certificate. */

@@ -33,6 +33,8 @@ import io.zerogate.upstream.UpstreamService;
 import io.zerogate.upstream.UpstreamTarget;
 import io.zerogate.upstream.UpstreamTlsException;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One allowed request on its way to an upstream and its response on the way back, both streamed.
@@ -41,6 +43,8 @@ import org.jspecify.annotations.Nullable;
  * loop, which is also the upstream connection's.
  */
 final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisition {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxiedRequest.class);
 
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final int MAX_ATTEMPTS = 3;
@@ -345,6 +349,9 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         h.set(X_REQUEST_ID, exchange.requestId());
+        for (Decision.ResponseHeader header : exchange.responseHeaders()) {
+            h.add(header.name(), header.value());
+        }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         client.prepareResponseHead(head);
         client.ctx().write(response, client.ctx().voidPromise());
@@ -626,6 +633,11 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             return;
         }
         recorded = true;
+        try {
+            exchange.end();
+        } catch (RuntimeException e) {
+            log.warn("releasing what request {} held failed", exchange.requestId(), e);
+        }
         UpstreamTarget t = pickedTarget;
         server.requestEnded(new ExchangeOutcome(exchange.requestId(), exchange.listener(), exchange.route().id(),
                 exchange.request().method(), statusSent, reason, t == null ? null : t.address().toString(),

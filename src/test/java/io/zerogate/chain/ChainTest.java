@@ -154,7 +154,7 @@ class ChainTest {
         ServiceConfig service = new ServiceConfig("svc", List.of(new TargetAddress("http", "127.0.0.1", 9)),
                 ServiceConfig.Balance.ROUND_ROBIN, Duration.ofSeconds(1), Duration.ofSeconds(1),
                 new ServiceConfig.PassiveHealth(1, Duration.ofSeconds(1)), null, 8, new io.zerogate.config.UpstreamTls.Plain(), List.of());
-        RouteConfig route = new RouteConfig("r", null, Set.of(), "/", "svc", true, io.zerogate.config.RouteAuthentication.NONE, io.zerogate.config.RouteRequirements.NONE, 1);
+        RouteConfig route = new RouteConfig("r", null, Set.of(), "/", "svc", true, io.zerogate.config.RouteAuthentication.NONE, io.zerogate.config.RouteRequirements.NONE, java.util.List.of(), 1);
         RequestHead head = new RequestHead() {
             @Override public String method() { return "GET"; }
             @Override public String scheme() { return "http"; }

@@ -118,8 +118,8 @@ class ConfigLoaderTest {
                         SpiffeIdPattern.parse("spiffe://example.org/ns/shop/**"))));
         assertThat(config.workloads().trustDomains()).containsExactly("example.org");
         assertThat(config.routes()).containsExactly(
-                new RouteConfig("read-order", "api.example.com", Set.of("GET", "HEAD"), "/orders/{orderId}", "orders", true, RouteAuthentication.NONE, RouteRequirements.NONE, 34),
-                new RouteConfig("wild:2", "*.example.com", Set.of(), "/", "orders", false, RouteAuthentication.NONE, new RouteRequirements(true, Set.of(), false, List.of(), null, RouteRequirements.BoundToken.NONE), 41));
+                new RouteConfig("read-order", "api.example.com", Set.of("GET", "HEAD"), "/orders/{orderId}", "orders", true, RouteAuthentication.NONE, RouteRequirements.NONE, List.of(), 34),
+                new RouteConfig("wild:2", "*.example.com", Set.of(), "/", "orders", false, RouteAuthentication.NONE, new RouteRequirements(true, Set.of(), false, List.of(), null, RouteRequirements.BoundToken.NONE), List.of(), 41));
     }
 
     @Test
@@ -150,7 +150,7 @@ class ConfigLoaderTest {
         ConfigException e = rejected(HEAD + "routes: []\nlisteners_v2: []\n");
 
         assertProblem(e, 8, "listeners_v2", "unknown key 'listeners_v2' (allowed: version, listeners, admin, trusted_proxies, "
-                + "workloads, identity, state, limits, timeouts, services, routes)");
+                + "workloads, identity, state, limits, rate_limits, timeouts, services, routes)");
     }
 
     @Test

@@ -58,7 +58,8 @@ class IdentityConfigTest {
         assertThat(corp.hmacSecret()).isNull();
         assertThat(c.identity().tokenCacheSize()).isEqualTo(10_000);
         assertThat(c.identity().assertion()).isEqualTo(AssertionConfig.DEFAULT);
-        assertThat(c.state()).isEqualTo(StateConfig.LOCAL);
+        assertThat(c.state().store()).isEqualTo(StateConfig.Store.LOCAL);
+        assertThat(c.state().dataDir()).isEqualTo(java.nio.file.Path.of("").toAbsolutePath().resolve("data"));
         RouteConfig route = c.routes().get(0);
         assertThat(route.authenticate()).isEqualTo(new RouteAuthentication(List.of("corp"), false, null));
         assertThat(route.require()).isEqualTo(RouteRequirements.NONE);

@@ -32,7 +32,7 @@ public final class Exchanges {
     /** A route {@code routeId} to {@code service}. */
     public static Exchange exchange(String routeId, boolean isPublic, boolean requireClientCertificate, ServiceConfig service) {
         RouteConfig route = new RouteConfig(routeId, null, Set.of(), "/", service.name(), isPublic, io.zerogate.config.RouteAuthentication.NONE,
-                requireClientCertificate ? new io.zerogate.config.RouteRequirements(true, java.util.Set.of(), false, java.util.List.of(), null, io.zerogate.config.RouteRequirements.BoundToken.NONE) : io.zerogate.config.RouteRequirements.NONE, 1);
+                requireClientCertificate ? new io.zerogate.config.RouteRequirements(true, java.util.Set.of(), false, java.util.List.of(), null, io.zerogate.config.RouteRequirements.BoundToken.NONE) : io.zerogate.config.RouteRequirements.NONE, java.util.List.of(), 1);
         RequestHead head = new RequestHead() {
             @Override public String method() { return "GET"; }
             @Override public String scheme() { return "https"; }
