@@ -1,0 +1,119 @@
+package io.zerogate.policy.cel;
+
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelSourceLocation;
+import dev.cel.common.ast.CelConstant;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.navigation.CelNavigableAst;
+import dev.cel.common.navigation.CelNavigableExpr;
+import java.util.Iterator;
+
+/**
+ * The checks CEL's type checker cannot make, run on a checked expression: literal arguments of the gateway's
+ * functions must be valid ({@code cidr(client.ip, "10.0.0.0/33")} is refused at compile time), and the header fields
+ * and query parameters of a request are read by name only, never listed.
+ */
+final class SourceRules {
+
+    private SourceRules() {}
+
+    /**
+     * Checks the expression.
+     *
+     * @return whether it contains a comprehension (a macro such as {@code all} or {@code map}), whose evaluation is
+     *         then counted against a budget of steps
+     */
+    static boolean check(CelAbstractSyntaxTree ast) throws ExpressionException {
+        boolean comprehension = false;
+        Iterator<CelNavigableExpr> nodes = CelNavigableAst.fromAst(ast).getRoot().allNodes().iterator();
+        while (nodes.hasNext()) {
+            CelNavigableExpr node = nodes.next();
+            CelExpr expr = node.expr();
+            switch (expr.getKind()) {
+                case COMPREHENSION -> comprehension = true;
+                case CALL -> checkCall(ast, expr);
+                case SELECT -> checkLookupOnly(ast, node);
+                default -> { }
+            }
+        }
+        return comprehension;
+    }
+
+    private static void checkCall(CelAbstractSyntaxTree ast, CelExpr call) throws ExpressionException {
+        var args = call.call().args();
+        switch (call.call().function()) {
+            case Language.CIDR -> {
+                CelExpr block = args.get(1);
+                if (isConstant(block, CelConstant.Kind.STRING_VALUE)) {
+                    try {
+                        NetworkFunctions.parseBlock(block.constant().stringValue());
+                    } catch (IllegalArgumentException e) {
+                        throw new ExpressionException("cidr: " + e.getMessage(), column(ast, block.id()));
+                    }
+                }
+            }
+            case Language.IP_PREFIX -> {
+                for (int i = 1; i <= 2; i++) {
+                    CelExpr bits = args.get(i);
+                    if (isConstant(bits, CelConstant.Kind.INT64_VALUE)) {
+                        long v = bits.constant().int64Value();
+                        try {
+                            NetworkFunctions.checkBits(i == 1 ? v : 0, i == 2 ? v : 0);
+                        } catch (IllegalArgumentException e) {
+                            throw new ExpressionException(e.getMessage(), column(ast, bits.id()));
+                        }
+                    }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** {@code request.headers} and {@code request.query} may only be indexed, tested with {@code in} or selected. */
+    private static void checkLookupOnly(CelAbstractSyntaxTree ast, CelNavigableExpr node) throws ExpressionException {
+        CelExpr expr = node.expr();
+        String field = expr.select().field();
+        CelExpr operand = expr.select().operand();
+        if (!(field.equals("headers") || field.equals("query")) || operand.getKind() != CelExpr.ExprKind.Kind.IDENT
+                || !operand.ident().name().equals("request") || expr.select().testOnly()) {
+            return;
+        }
+        CelExpr parent = node.parent().map(CelNavigableExpr::expr).orElse(null);
+        if (parent != null && readsByName(parent, expr)) {
+            return;
+        }
+        String variable = "request." + field;
+        throw new ExpressionException(variable + " can only be read by name (expected: " + variable
+                + "[\"name\"] or \"name\" in " + variable + ")", column(ast, expr.id()));
+    }
+
+    private static boolean readsByName(CelExpr parent, CelExpr child) {
+        return switch (parent.getKind()) {
+            case SELECT -> true;
+            case CALL -> {
+                var call = parent.call();
+                yield call.target().isEmpty() && call.args().size() == 2
+                        && (call.function().equals("_[_]") && call.args().get(0).id() == child.id()
+                        || call.function().equals("@in") && call.args().get(1).id() == child.id());
+            }
+            default -> false;
+        };
+    }
+
+    private static boolean isConstant(CelExpr expr, CelConstant.Kind kind) {
+        return expr.getKind() == CelExpr.ExprKind.Kind.CONSTANT && expr.constant().getKind() == kind;
+    }
+
+    /** The 1-based column of an expression in its line, or 0 when its position is unknown. */
+    static int column(CelAbstractSyntaxTree ast, long id) {
+        Integer offset = ast.getSource().getPositionsMap().get(id);
+        if (offset == null) {
+            return 0;
+        }
+        return ast.getSource().getOffsetLocation(offset).map(l -> l.getColumn() + 1).orElse(0);
+    }
+
+    static int column(CelSourceLocation location) {
+        return location.equals(CelSourceLocation.NONE) ? 0 : location.getColumn() + 1;
+    }
+}
