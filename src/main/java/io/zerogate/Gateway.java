@@ -14,12 +14,15 @@ import io.zerogate.identity.ClientCertificateStage;
 import io.zerogate.identity.IdentityAssertionStage;
 import io.zerogate.identity.IdentityStage;
 import io.zerogate.identity.TransportIdentity;
+import io.zerogate.limits.LimitObserver;
+import io.zerogate.limits.LimitsStage;
 import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
 import io.zerogate.policy.SegmentationStage;
 import io.zerogate.server.GatewayServer;
 import io.zerogate.server.RuntimeSnapshot;
 import io.zerogate.server.Transport;
+import io.zerogate.state.SharedState;
 import io.zerogate.upstream.HealthChecker;
 import io.zerogate.upstream.Upstreams;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -50,6 +53,8 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final IdentityRuntime identity;
     private volatile Authenticators authenticators;
+    private volatile SharedState state;
+    private volatile LimitsStage limits;
     private volatile @Nullable AdminServer admin;
     private volatile HealthChecker health;
     private volatile @Nullable ConfigWatcher<Compiled> watcher;
@@ -57,13 +62,15 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean closed;
 
     private Gateway(AtomicReference<RuntimeSnapshot> current, GatewayServer server, GatewayMetrics metrics,
-                    HealthChecker health, IdentityRuntime identity, Authenticators authenticators) {
+                    HealthChecker health, IdentityRuntime identity, Compiled compiled) {
         this.current = current;
         this.server = server;
         this.metrics = metrics;
         this.health = health;
         this.identity = identity;
-        this.authenticators = authenticators;
+        this.authenticators = compiled.authenticators();
+        this.state = compiled.state();
+        this.limits = compiled.limits();
     }
 
     /**
@@ -89,8 +96,11 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** A compiled configuration: what requests read, and the credential checkers its chain uses. */
-    record Compiled(RuntimeSnapshot runtime, Authenticators authenticators) {}
+    /**
+     * A compiled configuration: what requests read, the credential checkers and limits its chain uses, and the
+     * state store they share.
+     */
+    record Compiled(RuntimeSnapshot runtime, Authenticators authenticators, SharedState state, LimitsStage limits) {}
 
     /**
      * Compiles {@code config}, binds every listener and starts serving.
@@ -101,15 +111,15 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config, @Nullable Path watchFile, int eventLoops)
             throws ConfigException, InterruptedException {
         IdentityRuntime identity = IdentityRuntime.create();
+        GatewayMetrics metrics = new GatewayMetrics();
         Compiled first;
         try {
-            first = compile(config, null, null, identity);
+            first = compile(config, null, identity, metrics);
         } catch (ConfigException | RuntimeException e) {
             identity.close();
             throw e;
         }
         AtomicReference<RuntimeSnapshot> current = new AtomicReference<>(first.runtime());
-        GatewayMetrics metrics = new GatewayMetrics();
         Transport transport = Transport.best();
         GatewayServer server = new GatewayServer(transport, eventLoops, current::get, metrics, System::nanoTime,
                 chain -> {
@@ -120,7 +130,7 @@ public final class Gateway implements AutoCloseable {
                 },
                 metrics, metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
-        Gateway g = new Gateway(current, server, metrics, health, identity, first.authenticators());
+        Gateway g = new Gateway(current, server, metrics, health, identity, first);
         try {
             if (!config.identity().issuers().isEmpty() || config.identity().assertion().enabled()) {
                 log.info("signature provider: {}", io.zerogate.identity.SignatureProviders.describe());
@@ -154,40 +164,61 @@ public final class Gateway implements AutoCloseable {
         return config.identity().issuers().stream().map(i -> i.fetchTimeout()).max(Duration::compareTo).orElse(Duration.ZERO);
     }
 
-    /** Compiles a replacement for the running configuration, reusing live upstream and credential state. */
+    /** Compiles a replacement for the running configuration, reusing live upstream, credential and shared state. */
     private Compiled compileNext(GatewayConfig config) throws ConfigException {
-        return compile(config, current.get().upstreams(), authenticators, identity);
+        return compile(config, new Compiled(current.get(), authenticators, state, limits), identity, metrics);
     }
 
-    /** Compiles a configuration into everything a request reads, reusing live upstream and identity state. */
-    static Compiled compile(GatewayConfig config, @Nullable Upstreams previous, @Nullable Authenticators previousAuth,
-                            IdentityRuntime identity) throws ConfigException {
+    /** Compiles a configuration into everything a request reads, reusing what {@code previous} has live. */
+    static Compiled compile(GatewayConfig config, @Nullable Compiled previous, IdentityRuntime identity,
+                            LimitObserver limitObserver) throws ConfigException {
         GatewaySnapshot snapshot = GatewaySnapshot.compile(config);
+        SharedState shared;
+        if (previous != null && previous.state().config().equals(config.state())) {
+            shared = previous.state();
+        } else {
+            try {
+                shared = SharedState.open(config.state(), identity.clock());
+            } catch (RuntimeException e) {
+                throw new ConfigException(config.source(), 0, "state", "cannot open the state store: " + e.getMessage(), e);
+            }
+        }
+        Authenticators previousAuth = previous == null ? null : previous.authenticators();
         Authenticators authenticators;
         try {
-            authenticators = Authenticators.build(config.identity(), config.state(), previousAuth, identity.http(),
+            authenticators = Authenticators.build(config.identity(), shared.store(), previousAuth, identity.http(),
                     identity.scheduler(), identity.clock());
-        } catch (ConfigException e) {
-            throw e;
         } catch (Exception e) {
+            if (previous == null || shared != previous.state()) {
+                shared.close();
+            }
+            if (e instanceof ConfigException ce) {
+                throw ce;
+            }
             throw new ConfigException(config.source(), 0, "identity", "cannot set up identity checks: " + e.getMessage());
         }
         try {
+            LimitsStage limits = LimitsStage.compile(config, shared, identity.clock(), System::nanoTime, limitObserver);
             Chain chain = new Chain(List.of(
                     new ChainStep("client-certificate", new ClientCertificateStage()),
                     new ChainStep("identity", new IdentityStage(authenticators)),
                     new ChainStep("segmentation", new SegmentationStage()),
                     new ChainStep("requirements", new RequirementsStage(identity.clock())),
                     new ChainStep("route-access", new RouteAccessStage()),
+                    new ChainStep("limits", limits),
                     new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
             ), config.timeouts().stage());
-            return new Compiled(new RuntimeSnapshot(snapshot, chain, Upstreams.build(config, previous)), authenticators);
+            return new Compiled(new RuntimeSnapshot(snapshot, chain, Upstreams.build(config,
+                    previous == null ? null : previous.runtime().upstreams())), authenticators, shared, limits);
         } catch (ConfigException | RuntimeException e) {
             // Nothing of a configuration that is not applied may keep running; the one in force keeps its parts.
             if (previousAuth == null) {
                 authenticators.close();
             } else {
                 previousAuth.closeReplaced(authenticators);
+            }
+            if (previous == null || shared != previous.state()) {
+                shared.close();
             }
             throw e;
         }
@@ -209,6 +240,13 @@ public final class Gateway implements AutoCloseable {
         authenticators = compiled.authenticators();
         if (replaced != compiled.authenticators()) {
             compiled.authenticators().closeReplaced(replaced);
+        }
+        limits = compiled.limits();
+        SharedState replacedState = state;
+        state = compiled.state();
+        if (replacedState != compiled.state()) {
+            // Requests still on the old configuration may find its store closed; they are refused, never let through.
+            replacedState.close();
         }
         metrics.watch(next.upstreams());
         metrics.watchKeyFetches(compiled.authenticators().keyFetches());
@@ -277,6 +315,7 @@ public final class Gateway implements AutoCloseable {
             a.close();
         }
         authenticators.close();
+        state.close();
         identity.close();
         log.info("gateway stopped");
     }

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.OutcomeSink;
+import io.zerogate.limits.LimitObserver;
 import io.zerogate.server.Http2Events;
 import io.zerogate.server.TlsEvents;
 import io.zerogate.upstream.UpstreamService;
@@ -25,14 +26,20 @@ import org.jspecify.annotations.Nullable;
  * and the health of every upstream target. Meters are created once per label set and cached, so recording an
  * outcome costs a map lookup and two atomic updates.
  */
-public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events {
+public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<TlsLabels, Counter> handshakeFailures = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<TlsLabels, Counter> reloads = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<NamedOutcome, Counter> handshakeFailures = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<NamedOutcome, Counter> reloads = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> resetFloods = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<NamedOutcome, Counter> limitChecks = new ConcurrentHashMap<>();
+    private final Counter limitStoreErrors = Counter.builder("zerogate_limit_store_errors")
+            .description("calls of the limits stage to the shared state store that failed or timed out")
+            .register(registry);
+    private final java.util.concurrent.atomic.AtomicInteger limitsDegraded = registry.gauge("zerogate_limit_store_degraded",
+            new java.util.concurrent.atomic.AtomicInteger());
     private final MultiGauge upstreamHealth = MultiGauge.builder("zerogate_upstream_healthy")
             .description("1 when the upstream target is in rotation, 0 when ejected or failing probes")
             .register(registry);
@@ -45,8 +52,8 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
 
     private record Labels(String listener, String route, int status, String decision) {}
 
-    /** A listener and one word for what happened on it (a failure reason, a reload result). */
-    private record TlsLabels(String listener, String outcome) {}
+    /** A name (a listener, a limit) and one word for what happened to it (a failure reason, a reload result). */
+    private record NamedOutcome(String name, String outcome) {}
 
     @Override
     public void record(ExchangeOutcome outcome) {
@@ -83,12 +90,12 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
     /** Counts one failed TLS handshake on a client listener ({@code zerogate_tls_handshake_failures_total}). */
     @Override
     public void handshakeFailed(String listener, String reason) {
-        TlsLabels labels = new TlsLabels(listener, reason);
+        NamedOutcome labels = new NamedOutcome(listener, reason);
         Counter c = handshakeFailures.get(labels);
         if (c == null) {
             c = handshakeFailures.computeIfAbsent(labels, l -> Counter.builder("zerogate_tls_handshake_failures")
                     .description("failed TLS handshakes on client listeners by listener and reason")
-                    .tags("listener", l.listener(), "reason", l.outcome())
+                    .tags("listener", l.name(), "reason", l.outcome())
                     .register(registry));
         }
         c.increment();
@@ -97,15 +104,43 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
     /** Counts one reading of changed TLS files ({@code zerogate_tls_certificate_reloads_total}, result applied or rejected). */
     @Override
     public void certificatesReloaded(String listener, boolean applied) {
-        TlsLabels labels = new TlsLabels(listener, applied ? "applied" : "rejected");
+        NamedOutcome labels = new NamedOutcome(listener, applied ? "applied" : "rejected");
         Counter c = reloads.get(labels);
         if (c == null) {
             c = reloads.computeIfAbsent(labels, l -> Counter.builder("zerogate_tls_certificate_reloads")
                     .description("changed TLS files of client listeners read again, by whether they were applied")
-                    .tags("listener", l.listener(), "result", l.outcome())
+                    .tags("listener", l.name(), "result", l.outcome())
                     .register(registry));
         }
         c.increment();
+    }
+
+    /**
+     * Counts one limit's check of one request ({@code zerogate_limit_checks_total}, by limit and outcome: allowed,
+     * limited, or would_limit for a shadow limit).
+     */
+    @Override
+    public void checked(String limitId, LimitObserver.Outcome outcome) {
+        NamedOutcome labels = new NamedOutcome(limitId, outcome.name().toLowerCase(java.util.Locale.ROOT));
+        Counter c = limitChecks.get(labels);
+        if (c == null) {
+            c = limitChecks.computeIfAbsent(labels, l -> Counter.builder("zerogate_limit_checks")
+                    .description("requests counted by each rate limit, quota or concurrency limit, by outcome")
+                    .tags("limit", l.name(), "outcome", l.outcome())
+                    .register(registry));
+        }
+        c.increment();
+    }
+
+    @Override
+    public void storeFailed() {
+        limitStoreErrors.increment();
+    }
+
+    /** {@code zerogate_limit_store_degraded} is 1 while limits count on this node alone. */
+    @Override
+    public void degraded(boolean degraded) {
+        limitsDegraded.set(degraded ? 1 : 0);
     }
 
     /** Counts one HTTP/2 connection closed for resetting streams too fast ({@code zerogate_http2_reset_floods_total}). */
@@ -129,13 +164,13 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
 
     /** TLS file reloads counted so far for one listener; {@code result} is applied or rejected. */
     public double tlsCertificateReloads(String listener, String result) {
-        Counter c = reloads.get(new TlsLabels(listener, result));
+        Counter c = reloads.get(new NamedOutcome(listener, result));
         return c == null ? 0 : c.count();
     }
 
     /** Failed TLS handshakes counted so far for one listener and reason (for tests and the console). */
     public double tlsHandshakeFailures(String listener, String reason) {
-        Counter c = handshakeFailures.get(new TlsLabels(listener, reason));
+        Counter c = handshakeFailures.get(new NamedOutcome(listener, reason));
         return c == null ? 0 : c.count();
     }
 

@@ -3,7 +3,6 @@ package io.zerogate.identity;
 import io.zerogate.config.ApiKeysConfig;
 import io.zerogate.config.IdentityConfig;
 import io.zerogate.config.IssuerConfig;
-import io.zerogate.config.StateConfig;
 import io.zerogate.identity.apikey.ApiKeyStore;
 import io.zerogate.identity.assertion.AssertionSigner;
 import io.zerogate.identity.dpop.DpopVerifier;
@@ -12,7 +11,6 @@ import io.zerogate.identity.jwt.JwksCache;
 import io.zerogate.identity.jwt.JwtAuthenticator;
 import io.zerogate.identity.jwt.JwtVerifier;
 import io.zerogate.state.StateStore;
-import io.zerogate.state.StateStores;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -32,8 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything that checks credentials, built from the {@code identity} and {@code state} sections: per issuer a
- * key cache, a verifier and an introspector; the API key store; the DPoP verifier with its replay store; the
+ * Everything that checks credentials, built from the {@code identity} section: per issuer a key cache, a
+ * verifier and an introspector; the API key store; the DPoP verifier with its replay cache in the gateway's state
+ * store (which the gateway owns and closes); the
  * signer of identity assertions. On reload, the parts whose configuration did not change are carried over
  * (keys stay cached, DPoP nonces stay good, the assertion key stays the same); the rest are built anew and the old
  * ones closed.
@@ -43,7 +42,6 @@ public final class Authenticators implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Authenticators.class);
 
     private final IdentityConfig config;
-    private final StateConfig stateConfig;
     private final Map<KeyLocation, JwksCache> keyCaches;
     private final JwtAuthenticator jwt;
     private final Map<String, Introspector> introspectors;
@@ -66,11 +64,10 @@ public final class Authenticators implements AutoCloseable {
         }
     }
 
-    private Authenticators(IdentityConfig config, StateConfig stateConfig, Map<KeyLocation, JwksCache> keyCaches,
+    private Authenticators(IdentityConfig config, Map<KeyLocation, JwksCache> keyCaches,
                            JwtAuthenticator jwt, Map<String, Introspector> introspectors, @Nullable ApiKeyStore apiKeys,
                            StateStore state, DpopVerifier dpop, @Nullable AssertionSigner signer) {
         this.config = config;
-        this.stateConfig = stateConfig;
         this.keyCaches = keyCaches;
         this.jwt = jwt;
         this.introspectors = introspectors;
@@ -86,11 +83,10 @@ public final class Authenticators implements AutoCloseable {
      * @param previous the verifiers of the configuration being replaced, whose unchanged parts are reused; the
      *                 caller closes it with {@link #closeReplaced(Authenticators)} once the new one is live
      */
-    public static Authenticators build(IdentityConfig config, StateConfig stateConfig, @Nullable Authenticators previous,
+    public static Authenticators build(IdentityConfig config, StateStore state, @Nullable Authenticators previous,
                                        HttpClient http, ScheduledExecutorService scheduler, Clock clock) throws Exception {
         Map<KeyLocation, JwksCache> caches = new LinkedHashMap<>();
         ApiKeyStore apiKeys = null;
-        StateStore state = null;
         try {
             Map<String, JwtVerifier> verifiers = new HashMap<>();
             Map<String, Introspector> introspectors = new HashMap<>();
@@ -112,8 +108,6 @@ public final class Authenticators implements AutoCloseable {
                 apiKeys = previous != null && keysConfig.equals(previous.config.apiKeys()) ? previous.apiKeys
                         : ApiKeyStore.open(keysConfig, clock);
             }
-            state = previous != null && stateConfig.equals(previous.stateConfig) ? previous.state
-                    : StateStores.open(stateConfig, clock);
             AssertionSigner signer = null;
             if (config.assertion().enabled()) {
                 signer = previous != null && previous.signer != null && config.assertion().equals(previous.config.assertion())
@@ -122,10 +116,10 @@ public final class Authenticators implements AutoCloseable {
             // Carried over so that the nonces it issued (keyed by a per-process secret unless nonce_secret is set) stay good.
             DpopVerifier dpop = previous != null && previous.state == state && config.dpop().equals(previous.config.dpop())
                     ? previous.dpop : new DpopVerifier(config.dpop(), state, clock);
-            return new Authenticators(config, stateConfig, caches, jwt, introspectors, apiKeys, state, dpop, signer);
+            return new Authenticators(config, caches, jwt, introspectors, apiKeys, state, dpop, signer);
         } catch (Exception e) {
-            // A configuration that cannot be built leaves nothing running behind it (a key file watcher, a state
-            // store connection); what the configuration in force uses stays open.
+            // A configuration that cannot be built leaves nothing running behind it (a key file watcher); what the
+            // configuration in force uses stays open.
             for (Map.Entry<KeyLocation, JwksCache> c : caches.entrySet()) {
                 if (previous == null || previous.keyCaches.get(c.getKey()) != c.getValue()) {
                     c.getValue().close();
@@ -133,9 +127,6 @@ public final class Authenticators implements AutoCloseable {
             }
             if (apiKeys != null && (previous == null || apiKeys != previous.apiKeys)) {
                 apiKeys.close();
-            }
-            if (state != null && (previous == null || state != previous.state)) {
-                state.close();
             }
             throw e;
         }
@@ -219,9 +210,6 @@ public final class Authenticators implements AutoCloseable {
         if (replaced.apiKeys != null && replaced.apiKeys != apiKeys) {
             replaced.apiKeys.close();
         }
-        if (replaced.state != state) {
-            replaced.state.close();
-        }
     }
 
     @Override
@@ -230,6 +218,5 @@ public final class Authenticators implements AutoCloseable {
         if (apiKeys != null) {
             apiKeys.close();
         }
-        state.close();
     }
 }
