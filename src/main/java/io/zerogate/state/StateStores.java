@@ -28,7 +28,8 @@ public final class StateStores {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
         return switch (config.store()) {
-            case LOCAL -> new EmbeddedStateStore(clock);
+            case LOCAL -> config.dataDir() == null ? new EmbeddedStateStore(clock)
+                    : EmbeddedStateStore.persistent(clock, config.dataDir());
             case REDIS -> RedisStateStore.connect(Objects.requireNonNull(config.redis(), "redis").nodes().get(0), config.redis().timeout());
         };
     }
