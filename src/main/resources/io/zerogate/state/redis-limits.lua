@@ -180,7 +180,8 @@ meters.c = {
 meters.q = {
   eval = function(key, limit, periodEndMillis, _, cost)
     local count = tonumber(redis.call('GET', key)) or 0
-    local reset = math.max(0, periodEndMillis * 1000 - now)
+    -- The period's end is in wall-clock milliseconds, and so is the time left to it.
+    local reset = math.max(0, periodEndMillis - fdiv(now, 1000)) * 1000
     local ok = count + cost <= limit
     return {
       ok = ok, rem = limit - count - cost, reset = reset, rem0 = limit - count, reset0 = reset,
