@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -73,7 +74,7 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
                 StatefulRedisConnection<String, String> connection = single.connect(StringCodec.UTF8, uri);
                 deployment = new RedisDeployment(single, connection, connection.async(), false, endpoint);
             }
-            deployment.commands().scriptLoad(RedisLimitScript.SOURCE).get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            deployment.commands().scriptLoad(RedisLimitScript.SOURCE).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return deployment;
         } catch (Exception e) {
             if (client != null) {
