@@ -1,29 +1,40 @@
 package io.zerogate.state;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.SlotHash;
+import io.zerogate.config.StateConfig.RedisConfig;
+import io.zerogate.state.RedisLimitScript.Mode;
+import io.zerogate.state.RedisLimitScript.Reply;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
- * The state store of a cluster: every gateway process shares one Redis, so a claim made on one node is seen
- * by all. A claim is one {@code SET key 1 NX PX ttl}, atomic in Redis itself.
+ * The state store of a cluster: every gateway process shares one Redis deployment (one server, a master
+ * behind Sentinel, or a Redis Cluster), so a claim made or a limit charged on one node is seen by all. A claim
+ * is one {@code SET key 1 NX PX ttl}; limits are metered by a Lua script ({@code redis-limits.lua}) that reads
+ * Redis' {@code TIME} once and evaluates and applies all charges of a call in one atomic step.
+ *
+ * <p>In a Redis Cluster one script call can only touch keys of one hash slot. Charges are therefore grouped by
+ * slot and each group is sent as its own call, all at once. Each group is all-or-nothing by itself; when one
+ * group refuses while others allowed, the allowing groups are given back with a refund call (a rate's
+ * theoretical arrival time moves back by what was added, counts go down by the cost, leases are removed), and
+ * the verdict refuses. Between the charge and the refund, other callers see the refunded amount as used: a
+ * refusal can err on the strict side, never on the lenient one. Callers avoid the extra round trips by putting
+ * the limited entity in a hash tag ({@code {tenant-7}:rate}), so that one request's limits share a slot.
  *
  * <p>Every command has a time limit. While the connection is down (it reconnects in the background) commands
  * are refused at once instead of queued, and a Redis that stops answering fails each command when its time
- * limit passes: a claim never waits longer than the timeout, and callers deny on failure.
+ * limit passes: an operation never waits much longer than the timeout, and callers deny on failure.
  *
  * <p>Futures complete on the Redis client's own I/O threads.
  */
@@ -32,23 +43,21 @@ public final class RedisStateStore implements StateStore {
     /** Prefix of every key this store writes, so the gateway can share a Redis with other users. */
     static final String KEY_PREFIX = "zerogate:";
 
-    private static final Set<String> SCHEMES = Set.of("redis", "rediss");
+    /** The longest lease id: it is stored in Redis for as long as the lease. */
+    static final int MAX_LEASE_ID_LENGTH = 200;
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisAsyncCommands<String, String> commands;
-    private final String endpoint;
+    private final RedisDeployment deployment;
+    private final RedisLimitScript script;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RedisStateStore(RedisClient client, StatefulRedisConnection<String, String> connection, String endpoint) {
-        this.client = client;
-        this.connection = connection;
-        this.commands = connection.async();
-        this.endpoint = endpoint;
+    private RedisStateStore(RedisDeployment deployment) {
+        this.deployment = deployment;
+        this.script = new RedisLimitScript(deployment.commands());
     }
 
     /**
-     * Connects to Redis, blocking the calling thread until connected or until {@code timeout} has passed.
+     * Connects to one Redis server, blocking the calling thread until connected or until {@code timeout} has
+     * passed.
      *
      * @param uri     {@code redis://[:password@]host[:port][/db]}, or {@code rediss://…} for TLS
      * @param timeout the limit on connecting and on every later command
@@ -57,73 +66,171 @@ public final class RedisStateStore implements StateStore {
     public static RedisStateStore connect(URI uri, Duration timeout) {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(timeout, "timeout");
-        if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException("redis uri: " + StateStores.endpoint(uri)
-                    + " (expected: redis://host[:port][/db] or rediss://…)");
-        }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
         }
-        String endpoint = StateStores.endpoint(uri);
-        RedisURI redisUri = RedisURI.create(uri);
-        redisUri.setTimeout(timeout);
-        RedisClient client = RedisClient.create(redisUri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
-                .build());
-        try {
-            return new RedisStateStore(client, client.connect(StringCodec.UTF8), endpoint);
-        } catch (RuntimeException e) {
-            client.shutdown(Duration.ZERO, timeout);
-            throw new IllegalStateException("cannot connect to Redis at " + endpoint + " within " + timeout, e);
-        }
+        return connect(new RedisConfig(RedisConfig.Mode.STANDALONE, List.of(uri), null, timeout));
+    }
+
+    /**
+     * Connects to the configured deployment, blocking the calling thread until connected or until the timeout
+     * has passed (for each server tried).
+     *
+     * @throws IllegalStateException when Redis cannot be reached
+     */
+    public static RedisStateStore connect(RedisConfig config) {
+        return new RedisStateStore(RedisDeployment.connect(config));
     }
 
     @Override
     public CompletionStage<Boolean> claimOnce(String key, Duration ttl) {
         Objects.requireNonNull(key, "key");
         long ttlMillis = StateStores.ttlMillis(ttl);
+        // The reply is OK when this call set the key, and null when NX found it already set.
+        return send(() -> deployment.commands().set(KEY_PREFIX + key, "1", SetArgs.Builder.nx().px(ttlMillis)))
+                .thenApply("OK"::equals);
+    }
+
+    @Override
+    public CompletionStage<ChargeVerdict> charge(List<Charge> charges, String leaseId) {
+        checkLeaseId(leaseId);
+        List<List<Integer>> groups = groups(charges);
+        List<CompletableFuture<Reply>> calls = groups.stream()
+                .map(group -> call(Mode.CHARGE, charges, group, leaseId, List.of()))
+                .toList();
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+                .handle((done, failure) -> settle(charges, leaseId, groups, calls))
+                .thenCompose(verdict -> verdict);
+    }
+
+    /**
+     * The verdict of all groups: allowed when every group allowed. Otherwise what allowing groups applied is
+     * refunded first, and so it is when a group failed, which then fails the whole charge.
+     */
+    private CompletableFuture<ChargeVerdict> settle(List<Charge> charges, String leaseId, List<List<Integer>> groups,
+                                                    List<CompletableFuture<Reply>> calls) {
+        ChargeResult[] results = new ChargeResult[charges.size()];
+        List<CompletableFuture<?>> refunds = new ArrayList<>();
+        Throwable failure = calls.stream().filter(CompletableFuture::isCompletedExceptionally)
+                .map(call -> call.handle((reply, error) -> RedisLimitScript.unwrap(error)).join())
+                .findFirst().orElse(null);
+        boolean allowed = failure == null && calls.stream().allMatch(call -> call.join().allowed());
+        for (int g = 0; g < groups.size(); g++) {
+            List<Integer> group = groups.get(g);
+            if (calls.get(g).isCompletedExceptionally()) {
+                continue;
+            }
+            Reply reply = calls.get(g).join();
+            for (int n = 0; n < group.size(); n++) {
+                results[group.get(n)] = reply.results().get(n);
+            }
+            if (!allowed && reply.allowed()) {
+                refunds.add(refund(charges, leaseId, group, reply, results));
+            }
+        }
+        return CompletableFuture.allOf(refunds.toArray(CompletableFuture[]::new))
+                .handle((done, refundFailure) -> {
+                    if (failure != null) {
+                        throw new IllegalStateException("Redis at " + deployment.endpoint() + " did not meter the charges", failure);
+                    }
+                    return new ChargeVerdict(allowed, Arrays.asList(results));
+                });
+    }
+
+    /** Gives back the charges of one group that were applied, and reports their state after the refund. */
+    private CompletableFuture<Void> refund(List<Charge> charges, String leaseId, List<Integer> group, Reply reply,
+                                           ChargeResult[] results) {
+        List<Integer> applied = new ArrayList<>();
+        List<Long> marks = new ArrayList<>();
+        for (int n = 0; n < group.size(); n++) {
+            if (reply.results().get(n).allowed()) {
+                applied.add(group.get(n));
+                marks.add(reply.marks().get(n));
+            }
+        }
+        return call(Mode.REFUND, charges, applied, leaseId, marks).thenAccept(refunded -> {
+            for (int n = 0; n < applied.size(); n++) {
+                results[applied.get(n)] = refunded.results().get(n);
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> release(List<Charge> charges, String leaseId) {
+        checkLeaseId(leaseId);
+        List<Charge> leases = Objects.requireNonNull(charges, "charges").stream()
+                .filter(charge -> charge.meter() instanceof Meter.Concurrency)
+                .toList();
+        return CompletableFuture.allOf(groups(leases).stream()
+                .map(group -> call(Mode.RELEASE, leases, group, leaseId, List.of()))
+                .toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public CompletionStage<List<ChargeResult>> peek(List<Charge> charges) {
+        List<List<Integer>> groups = groups(charges);
+        List<CompletableFuture<Reply>> calls = groups.stream()
+                .map(group -> call(Mode.PEEK, charges, group, "", List.of()))
+                .toList();
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            ChargeResult[] results = new ChargeResult[charges.size()];
+            for (int g = 0; g < groups.size(); g++) {
+                List<Integer> group = groups.get(g);
+                for (int n = 0; n < group.size(); n++) {
+                    results[group.get(n)] = calls.get(g).join().results().get(n);
+                }
+            }
+            return Arrays.asList(results);
+        });
+    }
+
+    /** Indexes of the charges that one script call may take together: all of them, or those of one slot. */
+    private List<List<Integer>> groups(List<Charge> charges) {
+        Objects.requireNonNull(charges, "charges");
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int n = 0; n < charges.size(); n++) {
+            int slot = deployment.clustered() ? SlotHash.getSlot(KEY_PREFIX + charges.get(n).key()) : 0;
+            bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(n);
+        }
+        return List.copyOf(bySlot.values());
+    }
+
+    private CompletableFuture<Reply> call(Mode mode, List<Charge> charges, List<Integer> group, String leaseId,
+                                          List<Long> marks) {
+        List<Charge> selected = group.stream().map(charges::get).toList();
+        return send(() -> script.run(mode, selected, leaseId, marks));
+    }
+
+    /** Sends a command unless the store is closed; a client that is shutting down throws instead of failing. */
+    private <T> CompletableFuture<T> send(Supplier<? extends CompletionStage<T>> command) {
         if (closed.get()) {
             return CompletableFuture.failedFuture(new IllegalStateException("state store is closed"));
         }
         try {
-            // The reply is OK when this call set the key, and null when NX found it already set.
-            return commands.set(KEY_PREFIX + key, "1", SetArgs.Builder.nx().px(ttlMillis)).thenApply("OK"::equals);
+            return command.get().toCompletableFuture();
         } catch (RuntimeException e) {
-            // A client that is shutting down throws instead of failing the future.
             return CompletableFuture.failedFuture(
-                    new IllegalStateException("Redis at " + endpoint + " did not accept the command", e));
+                    new IllegalStateException("Redis at " + deployment.endpoint() + " did not accept the command", e));
         }
     }
 
-    @Override
-    public CompletionStage<ChargeVerdict> charge(java.util.List<Charge> charges, String leaseId) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
-    }
-
-    @Override
-    public CompletionStage<Void> release(java.util.List<Charge> charges, String leaseId) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
-    }
-
-    @Override
-    public CompletionStage<java.util.List<ChargeResult>> peek(java.util.List<Charge> charges) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException("limits are not available in " + this));
+    private static void checkLeaseId(String leaseId) {
+        Objects.requireNonNull(leaseId, "leaseId");
+        if (leaseId.isEmpty() || leaseId.length() > MAX_LEASE_ID_LENGTH) {
+            throw new IllegalArgumentException("leaseId length: " + leaseId.length()
+                    + " (expected: 1.." + MAX_LEASE_ID_LENGTH + ")");
+        }
     }
 
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            connection.close();
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            deployment.close();
         }
     }
 
     @Override
     public String toString() {
-        return "RedisStateStore[" + endpoint + "]";
+        return "RedisStateStore[" + deployment.endpoint() + "]";
     }
 }

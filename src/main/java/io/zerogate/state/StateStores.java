@@ -20,7 +20,8 @@ public final class StateStores {
 
     /**
      * Opens the configured back end. For Redis this connects before it returns (blocking the calling thread
-     * for at most {@link #REDIS_TIMEOUT}), so that a gateway that cannot reach its shared state does not start.
+     * for at most the configured timeout per server tried), so that a gateway that cannot reach its shared
+     * state does not start. Standalone, Sentinel and Cluster deployments are supported.
      *
      * @throws IllegalStateException when Redis cannot be reached
      */
@@ -30,7 +31,7 @@ public final class StateStores {
         return switch (config.store()) {
             case LOCAL -> config.dataDir() == null ? new EmbeddedStateStore(clock)
                     : EmbeddedStateStore.persistent(clock, config.dataDir());
-            case REDIS -> RedisStateStore.connect(Objects.requireNonNull(config.redis(), "redis").nodes().get(0), config.redis().timeout());
+            case REDIS -> RedisStateStore.connect(Objects.requireNonNull(config.redis(), "redis"));
         };
     }
 

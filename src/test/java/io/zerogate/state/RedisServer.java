@@ -1,5 +1,8 @@
 package io.zerogate.state;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,34 +31,45 @@ public final class RedisServer implements AutoCloseable {
 
     private static final long START_BOUND_MILLIS = 10_000;
 
-    private final Process process;
+    private final Path binary;
+    private final List<String> arguments;
     private final int port;
     private final Path directory;
-    private final Thread killOnExit;
+    private volatile Process process;
+    private volatile Thread killOnExit;
+    private RedisClient inspector;
+    private StatefulRedisConnection<String, String> inspection;
 
-    private RedisServer(Process process, int port, Path directory) {
-        this.process = process;
-        this.port = port;
-        this.directory = directory;
-        this.killOnExit = new Thread(process::destroyForcibly);
+    /** The arguments of one server, given its free port and its own temporary directory. */
+    @FunctionalInterface
+    public interface Arguments {
+        List<String> of(int port, Path directory) throws IOException;
     }
 
+    private RedisServer(Path binary, List<String> arguments, int port, Path directory) {
+        this.binary = binary;
+        this.arguments = arguments;
+        this.port = port;
+        this.directory = directory;
+    }
+
+    /** A plain server without persistence. */
     public static RedisServer start() throws IOException, InterruptedException {
+        return start((port, directory) -> List.of("--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", directory.toString()));
+    }
+
+    /** A server started with the given arguments (which must make it listen on 127.0.0.1 at the port). */
+    public static RedisServer start(Arguments arguments) throws IOException, InterruptedException {
         Path binary = binary();
         IOException last = null;
         // The free port is found by binding and releasing it; another process may take it in between.
         for (int attempt = 0; attempt < 3; attempt++) {
             Path directory = Files.createTempDirectory("zerogate-redis");
             int port = freePort();
-            Process process = new ProcessBuilder(binary.toString(), "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(directory.resolve("redis.log").toFile())
-                    .start();
-            RedisServer server = new RedisServer(process, port, directory);
+            RedisServer server = new RedisServer(binary, arguments.of(port, directory), port, directory);
             try {
-                Runtime.getRuntime().addShutdownHook(server.killOnExit);
-                server.awaitPing();
+                server.launch();
                 return server;
             } catch (IOException e) {
                 last = e;
@@ -62,6 +77,26 @@ public final class RedisServer implements AutoCloseable {
             }
         }
         throw last;
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.addAll(arguments);
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("redis.log").toFile()))
+                .start();
+        killOnExit = new Thread(process::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+        awaitPing();
+    }
+
+    /** Kills the server and starts it again on the same port, empty (as after a crash without persistence). */
+    public void restart() throws IOException, InterruptedException {
+        kill();
+        Runtime.getRuntime().removeShutdownHook(killOnExit);
+        launch();
     }
 
     private static Path binary() {
@@ -145,7 +180,20 @@ public final class RedisServer implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    private String log() {
+    /** Commands to look at the server's contents directly, on a connection of the test's own. */
+    public synchronized RedisCommands<String, String> inspect() {
+        if (inspector == null) {
+            inspector = RedisClient.create(uri().toString());
+            inspection = inspector.connect();
+        }
+        return inspection.sync();
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    String log() {
         try {
             return Files.readString(directory.resolve("redis.log"));
         } catch (IOException e) {
@@ -155,6 +203,16 @@ public final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        synchronized (this) {
+            if (inspector != null) {
+                inspection.close();
+                inspector.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2));
+            }
+        }
+        if (process == null) {
+            deleteDirectory();
+            return;
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(killOnExit);
         } catch (IllegalStateException e) {
@@ -168,6 +226,10 @@ public final class RedisServer implements AutoCloseable {
             }
             kill();
         }
+        deleteDirectory();
+    }
+
+    private void deleteDirectory() {
         try (Stream<Path> files = Files.walk(directory)) {
             files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
         } catch (IOException e) {

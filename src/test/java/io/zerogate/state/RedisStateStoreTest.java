@@ -3,9 +3,7 @@ package io.zerogate.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.zerogate.testing.Await;
 import java.net.InetAddress;
@@ -26,22 +24,14 @@ class RedisStateStoreTest extends StateStoreContract {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
 
     private static RedisServer server;
-    private static RedisClient inspector;
-    private static StatefulRedisConnection<String, String> inspection;
 
     @BeforeAll
     static void startRedis() throws Exception {
         server = RedisServer.start();
-        inspector = RedisClient.create(server.uri().toString());
-        inspection = inspector.connect();
     }
 
     @AfterAll
     static void stopRedis() throws Exception {
-        if (inspection != null) {
-            inspection.close();
-            inspector.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
         if (server != null) {
             server.close();
         }
@@ -67,14 +57,14 @@ class RedisStateStoreTest extends StateStoreContract {
 
     @Override
     protected void letExpire(String key) throws InterruptedException {
-        RedisCommands<String, String> redis = inspection.sync();
+        RedisCommands<String, String> redis = server.inspect();
         Await.until(key + " expired in Redis", Duration.ofSeconds(3), () -> redis.exists("zerogate:" + key) == 0);
     }
 
     @Test
     void aClaimIsOnePrefixedKeyWithTheTtlInMilliseconds() throws Exception {
         assertThat(claim(key("a"))).isTrue();
-        RedisCommands<String, String> redis = inspection.sync();
+        RedisCommands<String, String> redis = server.inspect();
         assertThat(redis.get("zerogate:" + key("a"))).isEqualTo("1");
         assertThat(redis.pttl("zerogate:" + key("a"))).isBetween(50_000L, 60_000L);
         assertThat(redis.exists(key("a"))).isZero();
@@ -83,7 +73,7 @@ class RedisStateStoreTest extends StateStoreContract {
     @Test
     void aReplayDoesNotExtendTheClaim() throws Exception {
         assertThat(claim(store, key("a"), Duration.ofSeconds(60))).isTrue();
-        RedisCommands<String, String> redis = inspection.sync();
+        RedisCommands<String, String> redis = server.inspect();
         redis.pexpire("zerogate:" + key("a"), 5_000);
         assertThat(claim(store, key("a"), Duration.ofSeconds(60))).isFalse();
         assertThat(redis.pttl("zerogate:" + key("a"))).isBetween(1L, 5_000L);
