@@ -259,16 +259,17 @@ class ExpressionTest {
         Expression e = condition("request.method == \"POST\" && !subject.authenticated");
         Exchange anonymous = exchange(null);
         Exchange signedIn = exchange(user());
-        int rounds = 200_000;
+        int rounds = 100_000;
         boolean sink = false;
-        for (int i = 0; i < rounds; i++) {
-            sink ^= e.test((i & 1) == 0 ? anonymous : signedIn);
+        double nsPerOp = Double.MAX_VALUE;
+        // The best of several batches, the first of which warm the code up.
+        for (int batch = 0; batch < 8; batch++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < rounds; i++) {
+                sink ^= e.test((i & 1) == 0 ? anonymous : signedIn);
+            }
+            nsPerOp = Math.min(nsPerOp, (System.nanoTime() - start) / (double) rounds);
         }
-        long start = System.nanoTime();
-        for (int i = 0; i < rounds; i++) {
-            sink ^= e.test((i & 1) == 0 ? anonymous : signedIn);
-        }
-        double nsPerOp = (System.nanoTime() - start) / (double) rounds;
         System.out.printf(Locale.ROOT, "condition %s: %.0f ns/op (%s)%n", e.source(), nsPerOp, sink);
         assertThat(nsPerOp).isLessThan(50_000);
     }
