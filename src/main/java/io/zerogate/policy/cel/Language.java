@@ -27,11 +27,12 @@ final class Language {
     /** The longest source accepted, in characters. */
     static final int MAX_SOURCE_LENGTH = 4_096;
 
-    /** The most iterations one comprehension may make. */
+    /**
+     * The most iterations the comprehensions of one evaluation may make in all (CEL counts them across nested
+     * comprehensions). Every other part of an expression is evaluated at most once per iteration, so this bounds
+     * the work of any evaluation by the size of the expression.
+     */
     static final int MAX_ITERATIONS = 1_000;
-
-    /** The most expression steps one evaluation of an expression with comprehensions may take. */
-    static final int MAX_STEPS = 50_000;
 
     static final String CIDR = "cidr";
     static final String GLOB = "glob";

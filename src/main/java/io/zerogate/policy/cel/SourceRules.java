@@ -17,26 +17,17 @@ final class SourceRules {
 
     private SourceRules() {}
 
-    /**
-     * Checks the expression.
-     *
-     * @return whether it contains a comprehension (a macro such as {@code all} or {@code map}), whose evaluation is
-     *         then counted against a budget of steps
-     */
-    static boolean check(CelAbstractSyntaxTree ast) throws ExpressionException {
-        boolean comprehension = false;
+    static void check(CelAbstractSyntaxTree ast) throws ExpressionException {
         Iterator<CelNavigableExpr> nodes = CelNavigableAst.fromAst(ast).getRoot().allNodes().iterator();
         while (nodes.hasNext()) {
             CelNavigableExpr node = nodes.next();
             CelExpr expr = node.expr();
             switch (expr.getKind()) {
-                case COMPREHENSION -> comprehension = true;
                 case CALL -> checkCall(ast, expr);
                 case SELECT -> checkLookupOnly(ast, node);
                 default -> { }
             }
         }
-        return comprehension;
     }
 
     private static void checkCall(CelAbstractSyntaxTree ast, CelExpr call) throws ExpressionException {
