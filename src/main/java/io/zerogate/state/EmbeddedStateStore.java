@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * monotonic microseconds, so a wall-clock jump never changes a rate, window or lease.
  *
  * <p>With a data directory, quota counts survive a restart: a background thread writes them to
- * {@value QuotaFile#NAME} there at most once a second when they changed, and {@link #close()} writes them a
+ * {@code quotas.bin} there at most once a second when they changed, and {@link #close()} writes them a
  * last time. A crash therefore loses at most about a second of quota consumption. The other meters are not
  * kept: they run on monotonic time, which does not survive the process, and they refill within their period
  * anyway. Claims are not kept either.
@@ -64,6 +64,8 @@ public final class EmbeddedStateStore implements StateStore {
     private final LimitTable limits;
     private final @Nullable QuotaFile quotaFile;
     private final @Nullable ScheduledExecutorService quotaWriter;
+    /** Keeps the background writer and {@link #close()} from writing the quota file at the same time. */
+    private final Object quotaWriteLock = new Object();
     private final ConcurrentHashMap<String, Claim> claims = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Claim> expiries = new ConcurrentSkipListSet<>(BY_EXPIRY);
     private final AtomicLong sequence = new AtomicLong();
@@ -223,15 +225,17 @@ public final class EmbeddedStateStore implements StateStore {
     }
 
     /** Writes the quotas out if they changed since they were last written; never on a caller's thread. */
-    private synchronized void writeQuotas() {
-        if (quotaFile == null || !limits.takeQuotasChanged()) {
-            return;
-        }
-        try {
-            quotaFile.write(limits.quotas());
-        } catch (IOException | RuntimeException e) {
-            limits.quotasUnsaved();
-            logger.warn("Quotas could not be written to {}; retrying: {}", quotaFile.path(), e.toString());
+    private void writeQuotas() {
+        synchronized (quotaWriteLock) {
+            if (quotaFile == null || !limits.takeQuotasChanged()) {
+                return;
+            }
+            try {
+                quotaFile.write(limits.quotas());
+            } catch (IOException | RuntimeException e) {
+                limits.quotasUnsaved();
+                logger.warn("Quotas could not be written to {}; retrying: {}", quotaFile.path(), e.toString());
+            }
         }
     }
 

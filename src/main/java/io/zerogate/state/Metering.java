@@ -103,7 +103,8 @@ final class Metering {
      * What a charge found. {@code remaining} and {@code resetMicros} are as after the charge when it is allowed;
      * {@code remainingBefore} and {@code resetBefore} as before it, for an allowed charge that is not applied.
      *
-     * @param next what the key holds once the charge is applied; null when it is refused
+     * @param next what the key holds once the charge is applied; null when it is refused, or for a peek at a
+     *             concurrency limit (no lease to take)
      */
     record Step(boolean allowed, @Nullable State next, long limit, long remaining, long resetMicros,
             long retryAfterMicros, long remainingBefore, long resetBefore) {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedOutputStream;
 
@@ -34,7 +36,7 @@ final class QuotaFile {
 
     static final String NAME = "quotas.bin";
 
-    private static final byte[] MAGIC = "ZGQUOTA1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] MAGIC = "ZGQUOTA1".getBytes(StandardCharsets.US_ASCII);
 
     private final Path dir;
     private final Path file;
@@ -111,7 +113,7 @@ final class QuotaFile {
     /** Replaces the file by one holding {@code quotas}. */
     void write(Map<String, Metering.Count> quotas) throws IOException {
         Files.deleteIfExists(temporary);
-        try (FileChannel channel = FileChannel.open(temporary, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+        try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), ownerOnly("rw-------"))) {
             CRC32 crc = new CRC32();
             OutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
