@@ -140,7 +140,7 @@ public final class Gateway implements AutoCloseable {
             InetSocketAddress adminAddress = config.admin().address();
             if (adminAddress != null) {
                 g.admin = AdminServer.start(transport, adminAddress, metrics,
-                        () -> g.ready && !g.closed, () -> g.authenticators.assertionKeys());
+                        () -> g.ready && !g.closed, () -> g.authenticators.assertionKeys(), () -> g.limits);
             }
             metrics.watch(current.get().upstreams());
             metrics.watchKeyFetches(g.authenticators.keyFetches());

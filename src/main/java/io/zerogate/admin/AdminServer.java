@@ -19,11 +19,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.zerogate.limits.LimitsStage;
 import io.zerogate.server.ListenerBindException;
 import io.zerogate.server.Transport;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
@@ -31,8 +37,9 @@ import java.util.function.Supplier;
 
 /**
  * The admin listener: {@code /healthz} (the process is alive), {@code /readyz} (the gateway accepts
- * traffic), {@code /metrics} (Prometheus) and {@code /.well-known/jwks.json} (the public keys of the identity
- * assertions the gateway signs, for services to verify them). Bound to loopback unless configured otherwise; it never
+ * traffic; its body also says when limits count on this node alone because the shared state store failed),
+ * {@code /metrics} (Prometheus), {@code /.well-known/jwks.json} (the public keys of the identity assertions the
+ * gateway signs, for services to verify them) and {@code /limits/quotas} (what is left of a caller's quotas). Bound to loopback unless configured otherwise; it never
  * shares a port with client traffic.
  */
 public final class AdminServer implements AutoCloseable {
@@ -47,11 +54,12 @@ public final class AdminServer implements AutoCloseable {
 
     /** Binds the admin listener on its own event loop, apart from client traffic. */
     public static AdminServer start(Transport transport, InetSocketAddress address, GatewayMetrics metrics,
-                                    BooleanSupplier ready, Supplier<String> assertionKeys) throws InterruptedException {
+                                    BooleanSupplier ready, Supplier<String> assertionKeys, Supplier<LimitsStage> limits)
+            throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("zerogate-admin", true),
                 transport.ioHandlerFactory());
         try {
-            return new AdminServer(group, bind(group, transport.serverChannel(), address, metrics, ready, assertionKeys));
+            return new AdminServer(group, bind(group, transport.serverChannel(), address, metrics, ready, assertionKeys, limits));
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
@@ -60,7 +68,7 @@ public final class AdminServer implements AutoCloseable {
 
     private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType,
                                 InetSocketAddress address, GatewayMetrics metrics, BooleanSupplier ready,
-                                Supplier<String> assertionKeys) throws InterruptedException {
+                                Supplier<String> assertionKeys, Supplier<LimitsStage> limits) throws InterruptedException {
         return ListenerBindException.bind(new ServerBootstrap()
                 .group(group)
                 .channel(channelType)
@@ -69,7 +77,7 @@ public final class AdminServer implements AutoCloseable {
                     protected void initChannel(Channel c) {
                         c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
                                 new HttpObjectAggregator(16 * 1024),
-                                new Endpoints(metrics, ready, assertionKeys));
+                                new Endpoints(metrics, ready, assertionKeys, limits));
                     }
                 }), address, "the admin listener");
     }
@@ -89,11 +97,13 @@ public final class AdminServer implements AutoCloseable {
         private final GatewayMetrics metrics;
         private final BooleanSupplier ready;
         private final Supplier<String> assertionKeys;
+        private final Supplier<LimitsStage> limits;
 
-        Endpoints(GatewayMetrics metrics, BooleanSupplier ready, Supplier<String> assertionKeys) {
+        Endpoints(GatewayMetrics metrics, BooleanSupplier ready, Supplier<String> assertionKeys, Supplier<LimitsStage> limits) {
             this.metrics = metrics;
             this.ready = ready;
             this.assertionKeys = assertionKeys;
+            this.limits = limits;
         }
 
         @Override
@@ -109,12 +119,17 @@ public final class AdminServer implements AutoCloseable {
             } else if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
                 res = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n", "text/plain");
                 res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            } else if (path.equals("/limits/quotas")) {
+                quotas(ctx, req);
+                return;
             } else {
                 res = switch (path) {
                     case "/healthz" -> text(HttpResponseStatus.OK, "ok\n", "text/plain");
-                    case "/readyz" -> ready.getAsBoolean()
-                            ? text(HttpResponseStatus.OK, "ready\n", "text/plain")
-                            : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n", "text/plain");
+                    case "/readyz" -> !ready.getAsBoolean()
+                            ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n", "text/plain")
+                            : limits.get().degraded()
+                            ? text(HttpResponseStatus.OK, "ready; degraded: the state store does not answer, limits count on this node\n", "text/plain")
+                            : text(HttpResponseStatus.OK, "ready\n", "text/plain");
                     case "/metrics" -> text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
                     case "/.well-known/jwks.json" -> {
                         FullHttpResponse keys = text(HttpResponseStatus.OK, assertionKeys.get(), "application/jwk-set+json");
@@ -125,12 +140,40 @@ public final class AdminServer implements AutoCloseable {
                     default -> text(HttpResponseStatus.NOT_FOUND, "not found\n", "text/plain");
                 };
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            send(ctx, res, HttpUtil.isKeepAlive(req));
+        }
+
+        private static void send(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
             HttpUtil.setKeepAlive(res, keepAlive);
             var f = ctx.writeAndFlush(res);
             if (!keepAlive) {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
+        }
+
+        /** {@code GET /limits/quotas?subject=…}: read from the store, answered when it has answered. */
+        private void quotas(ChannelHandlerContext ctx, FullHttpRequest req) {
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            Map<String, String> query = new HashMap<>();
+            QueryStringDecoder decoder = new QueryStringDecoder(req.uri());
+            for (Map.Entry<String, List<String>> p : decoder.parameters().entrySet()) {
+                if (p.getValue().size() != 1) {
+                    send(ctx, text(HttpResponseStatus.BAD_REQUEST, "parameter " + p.getKey() + " given " + p.getValue().size()
+                            + " times (expected: once)\n", "text/plain"), keepAlive);
+                    return;
+                }
+                query.put(p.getKey(), p.getValue().get(0));
+            }
+            CompletionStage<String> read;
+            try {
+                read = limits.get().quotas().read(query);
+            } catch (IllegalArgumentException e) {
+                send(ctx, text(HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n", "text/plain"), keepAlive);
+                return;
+            }
+            read.whenComplete((json, failure) -> ctx.executor().execute(() -> send(ctx, failure == null
+                    ? text(HttpResponseStatus.OK, json, "application/json")
+                    : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "the state store did not answer\n", "text/plain"), keepAlive)));
         }
 
         private static FullHttpResponse text(HttpResponseStatus status, String body, String type) {

@@ -78,7 +78,12 @@ final class CompiledLimit {
 
     /** The charge of this request under this limit. */
     Charge charge(Exchange exchange, @Nullable Subject subject, Instant now) {
-        String hash = key.hash(exchange, subject);
+        return charge(new LimitKey.RequestSource(exchange, subject), now);
+    }
+
+    /** The charge of a request from {@code source} under this limit. */
+    Charge charge(LimitKey.Source source, Instant now) {
+        String hash = key.hash(source);
         // The hash tag keeps every limit of one caller in one Redis Cluster slot.
         String storeKey = "rl:{" + hash + "}:" + config.id();
         Meter m = meter;
@@ -90,6 +95,11 @@ final class CompiledLimit {
     }
 
     /** The {@code RateLimit-Policy} item: name, quota and window. */
+    /** A quota's current period. */
+    QuotaPeriod period(Instant now) {
+        return currentPeriod(now).period();
+    }
+
     String policyItem(Instant now) {
         Meter m = meter;
         if (m == null) {

@@ -35,10 +35,42 @@ final class LimitKey {
     /** The value of an expression part that could not be evaluated: such requests share one key. */
     private static final String EXPRESSION_FAILED = "x!";
 
+    /** What the parts read: a request, or a caller described to the admin API. */
+    interface Source {
+        @Nullable Subject subject();
+
+        InetAddress address();
+
+        List<String> header(String lowerCaseName);
+
+        String routeId();
+
+        /** The request itself, for expressions; null when there is none. */
+        @Nullable Exchange exchange();
+    }
+
+    /** A request as a key source. */
+    record RequestSource(Exchange exchange, @Nullable Subject subject) implements Source {
+        @Override
+        public InetAddress address() {
+            return exchange.client().effective();
+        }
+
+        @Override
+        public List<String> header(String lowerCaseName) {
+            return exchange.request().headers(lowerCaseName);
+        }
+
+        @Override
+        public String routeId() {
+            return exchange.route().id();
+        }
+    }
+
     /** One compiled part. */
     @FunctionalInterface
     interface Part {
-        String read(Exchange exchange, @Nullable Subject subject);
+        String read(Source source);
     }
 
     private final List<Part> parts;
@@ -57,21 +89,26 @@ final class LimitKey {
 
     private static Part part(KeyPart part, @Nullable Expression expression) {
         return switch (part) {
-            case KeyPart.Subject s -> (e, subject) -> subject != null ? subjectValue(subject) : address(e, 128, 128);
-            case KeyPart.ClientId c -> (e, subject) -> {
+            case KeyPart.Subject s -> src -> src.subject() != null ? subjectValue(src.subject()) : address(src.address(), 128, 128);
+            case KeyPart.ClientId c -> src -> {
+                Subject subject = src.subject();
                 String client = subject == null ? null : clientId(subject);
                 return client != null ? "c:" + subject.issuer() + ':' + client
-                        : subject != null ? subjectValue(subject) : address(e, 128, 128);
+                        : subject != null ? subjectValue(subject) : address(src.address(), 128, 128);
             };
-            case KeyPart.ApiKey k -> (e, subject) -> subject != null && subject.kind() == Subject.Kind.API_KEY
-                    ? "k:" + subject.id() : address(e, 128, 128);
-            case KeyPart.ClientIp ip -> (e, subject) -> address(e, ip.ipv4Prefix(), ip.ipv6Prefix());
-            case KeyPart.Route r -> (e, subject) -> "r:" + e.route().id();
-            case KeyPart.Header h -> (e, subject) -> {
-                List<String> values = e.request().headers(h.name());
+            case KeyPart.ApiKey k -> src -> src.subject() != null && src.subject().kind() == Subject.Kind.API_KEY
+                    ? "k:" + src.subject().id() : address(src.address(), 128, 128);
+            case KeyPart.ClientIp ip -> src -> address(src.address(), ip.ipv4Prefix(), ip.ipv6Prefix());
+            case KeyPart.Route r -> src -> "r:" + src.routeId();
+            case KeyPart.Header h -> src -> {
+                List<String> values = src.header(h.name());
                 return values.isEmpty() ? "h-" : "h:" + String.join(",", values);
             };
-            case KeyPart.Expression x -> (e, subject) -> {
+            case KeyPart.Expression x -> src -> {
+                Exchange e = src.exchange();
+                if (e == null) {
+                    throw new IllegalArgumentException("a key made by an expression can only be read from a request");
+                }
                 try {
                     return "x:" + java.util.Objects.requireNonNull(expression, "expression").text(e);
                 } catch (ExpressionException | RuntimeException failed) {
@@ -94,8 +131,7 @@ final class LimitKey {
     }
 
     /** The client address cut to its network prefix. */
-    static String address(Exchange exchange, int ipv4Prefix, int ipv6Prefix) {
-        InetAddress a = exchange.client().effective();
+    static String address(InetAddress a, int ipv4Prefix, int ipv6Prefix) {
         byte[] bytes = a.getAddress();
         int prefix = bytes.length == 4 ? ipv4Prefix : ipv6Prefix;
         if (prefix < bytes.length * 8) {
@@ -112,11 +148,11 @@ final class LimitKey {
         return "ip:" + a.getHostAddress() + '/' + prefix;
     }
 
-    /** The hashed key of this exchange: 22 characters of base64url. */
-    String hash(Exchange exchange, @Nullable Subject subject) {
+    /** The hashed key: 22 characters of base64url. */
+    String hash(Source source) {
         MessageDigest sha = SHA256.get();
         for (Part part : parts) {
-            byte[] value = part.read(exchange, subject).getBytes(StandardCharsets.UTF_8);
+            byte[] value = part.read(source).getBytes(StandardCharsets.UTF_8);
             // Each value led by its length, so that ["ab", "c"] and ["a", "bc"] differ.
             sha.update((byte) (value.length >>> 24));
             sha.update((byte) (value.length >>> 16));

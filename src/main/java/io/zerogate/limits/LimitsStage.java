@@ -43,9 +43,11 @@ public final class LimitsStage implements Stage {
     private final boolean headers;
     private final Clock clock;
     private final LimitObserver observer;
+    private final QuotaReader quotas;
 
     private LimitsStage(Map<String, List<CompiledLimit>> byRoute, List<CompiledLimit> global, LimitEnforcer enforcer,
-                        boolean headers, Clock clock, LimitObserver observer) {
+                        boolean headers, Clock clock, LimitObserver observer, QuotaReader quotas) {
+        this.quotas = quotas;
         this.byRoute = byRoute;
         this.global = global;
         this.enforcer = enforcer;
@@ -67,17 +69,27 @@ public final class LimitsStage implements Stage {
             global.add(compile(config, limit));
         }
         Map<String, List<CompiledLimit>> byRoute = new HashMap<>();
+        List<CompiledLimit> quotas = new ArrayList<>();
+        for (CompiledLimit limit : global) {
+            if (limit.config().algorithm() == LimitConfig.Algorithm.QUOTA) {
+                quotas.add(limit);
+            }
+        }
         for (RouteConfig route : config.routes()) {
             List<CompiledLimit> all = new ArrayList<>(global);
             for (LimitConfig limit : route.limits()) {
-                all.add(compile(config, limit));
+                CompiledLimit compiled = compile(config, limit);
+                all.add(compiled);
+                if (limit.algorithm() == LimitConfig.Algorithm.QUOTA) {
+                    quotas.add(compiled);
+                }
             }
             if (!all.isEmpty()) {
                 byRoute.put(route.id(), List.copyOf(all));
             }
         }
         return new LimitsStage(Map.copyOf(byRoute), List.copyOf(global), new LimitEnforcer(state, nanos, observer),
-                config.rateLimits().headers(), clock, observer);
+                config.rateLimits().headers(), clock, observer, new QuotaReader(List.copyOf(quotas), state.store(), clock));
     }
 
     private static CompiledLimit compile(GatewayConfig config, LimitConfig limit) throws ConfigException {
@@ -102,7 +114,12 @@ public final class LimitsStage implements Stage {
                 throw expressionError(config, limit.when().expressionLine(), limit.id(), "when", e);
             }
         }
-        return new CompiledLimit(limit, LimitKey.compile(limit.key(), keyExpressions), condition, config.rateLimits().timeZone());
+        try {
+            return new CompiledLimit(limit, LimitKey.compile(limit.key(), keyExpressions), condition, config.rateLimits().timeZone());
+        } catch (IllegalArgumentException e) {
+            // A meter whose arithmetic would leave exact integers (an enormous burst over a long period).
+            throw new ConfigException(config.source(), limit.line(), "limit " + limit.id(), e.getMessage(), e);
+        }
     }
 
     private static ConfigException expressionError(GatewayConfig config, int line, String limitId, String where,
@@ -110,6 +127,11 @@ public final class LimitsStage implements Stage {
         String column = e.column() > 0 ? " at column " + e.column() : "";
         return new ConfigException(config.source(), line, "limit " + limitId + "." + where,
                 "invalid CEL expression" + column + ": " + e.getMessage(), e);
+    }
+
+    /** Reads callers' remaining quotas for the admin API. */
+    public QuotaReader quotas() {
+        return quotas;
     }
 
     /** True while limits count on this node alone because the shared store failed. */

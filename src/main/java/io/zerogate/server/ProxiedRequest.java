@@ -371,6 +371,9 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
         if (content instanceof LastHttpContent) {
             phase = Phase.DONE;
+            // What the request held (a concurrency lease) is given back before the client can see the response end,
+            // so that a client sending its next request at once finds it free.
+            endExchange();
             if (closeClientAfter) {
                 client.ctx().writeAndFlush(content).addListener(ChannelFutureListener.CLOSE);
             } else {
@@ -628,16 +631,20 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
 
     private boolean recorded;
 
-    private void record(int statusSent, @Nullable ReasonCode reason, boolean aborted) {
-        if (recorded) {
-            return;
-        }
-        recorded = true;
+    private void endExchange() {
         try {
             exchange.end();
         } catch (RuntimeException e) {
             log.warn("releasing what request {} held failed", exchange.requestId(), e);
         }
+    }
+
+    private void record(int statusSent, @Nullable ReasonCode reason, boolean aborted) {
+        if (recorded) {
+            return;
+        }
+        recorded = true;
+        endExchange();
         UpstreamTarget t = pickedTarget;
         server.requestEnded(new ExchangeOutcome(exchange.requestId(), exchange.listener(), exchange.route().id(),
                 exchange.request().method(), statusSent, reason, t == null ? null : t.address().toString(),

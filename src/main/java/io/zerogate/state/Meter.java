@@ -13,6 +13,8 @@ public sealed interface Meter {
     /** The most a limit may allow per period, and the longest period: bounds that keep all arithmetic exact. */
     long MAX_LIMIT = 1L << 31;
     long MAX_MICROS = 400L * 24 * 3600 * 1_000_000;
+    /** The largest integer every back end computes exactly (Lua numbers are doubles). */
+    long EXACT = 1L << 53;
 
     /** What the limit allows per window, as sent in {@code RateLimit-Policy} ({@code q}). */
     long limit();
@@ -30,6 +32,11 @@ public sealed interface Meter {
             check("limit", limit, 1, MAX_LIMIT);
             check("periodMicros", periodMicros, 1, MAX_MICROS);
             check("burst", burst, 1, MAX_LIMIT);
+            long emission = Math.max(1, periodMicros / limit);
+            if (emission * burst > MAX_MICROS) {
+                throw new IllegalArgumentException("burst: " + burst + " (expected: at most " + MAX_MICROS / emission
+                        + ", so that a full burst spans at most 400 days of the rate)");
+            }
         }
 
         /** The emission interval T. */
@@ -64,6 +71,10 @@ public sealed interface Meter {
         public SlidingWindow {
             check("limit", limit, 1, MAX_LIMIT);
             check("windowMicros", windowMicros, 1000, MAX_MICROS);
+            if (Math.multiplyHigh(limit, windowMicros) != 0 || limit * windowMicros > EXACT) {
+                throw new IllegalArgumentException("limit: " + limit + " (expected: at most " + EXACT / windowMicros
+                        + " for a window of " + windowMicros + " µs, so that the window's arithmetic stays exact)");
+            }
         }
     }
 
