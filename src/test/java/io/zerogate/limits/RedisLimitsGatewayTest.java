@@ -43,7 +43,7 @@ class RedisLimitsGatewayTest {
 
     private static final Pattern CODE = Pattern.compile("\"code\":\"([a-z_]+)\"");
     private static final Pattern EVALSHA_CALLS = Pattern.compile("cmdstat_evalsha:calls=(\\d+)");
-    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(20);
+    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(10);
 
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final AtomicInteger held = new AtomicInteger();
