@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *       costs no Redis round trips.</li>
  *   <li>When Redis fails, {@code on_store_error} decides: refuse ({@code deny}), let through uncounted
  *       ({@code allow}), or count on this node alone with each limit divided by the expected node count
- *       ({@code local}). After a failure the store is left alone for a second, then tried again by the next
- *       request; the first success ends the degraded state.</li>
+ *       ({@code local}). After a failure the store is left alone for a second, then tried again by one
+ *       request while the others go on without it; the first success ends the degraded state.</li>
  * </ul>
  */
 final class LimitEnforcer {
@@ -61,7 +61,8 @@ final class LimitEnforcer {
     private final LongSupplier nanos;
     private final LimitObserver observer;
     private final @Nullable Cache<String, Long> refusedUntil;
-    private volatile long retryStoreAt;
+    /** While degraded, when the store may next be tried; one request claims each try. */
+    private final java.util.concurrent.atomic.AtomicLong retryStoreAt = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean degraded;
 
     LimitEnforcer(SharedState state, LongSupplier nanos, LimitObserver observer) {
@@ -111,8 +112,13 @@ final class LimitEnforcer {
                 }
             }
         }
-        if (degraded && now - retryStoreAt < 0) {
-            return withoutStore(charges, leaseId, null);
+        if (degraded) {
+            long retryAt = retryStoreAt.get();
+            // One request tries the store again once the wait is over; the others keep counting without it until
+            // that try has answered, so a store that hangs slows one request per wait, not all of them.
+            if (now - retryAt < 0 || !retryStoreAt.compareAndSet(retryAt, now + RETRY_STORE_AFTER_NANOS)) {
+                return withoutStore(charges, leaseId, null);
+            }
         }
         CompletionStage<ChargeVerdict> call;
         try {
@@ -149,7 +155,7 @@ final class LimitEnforcer {
     private CompletionStage<Outcome> withoutStore(List<Charge> charges, String leaseId, @Nullable Throwable failure) {
         if (failure != null) {
             observer.storeFailed();
-            retryStoreAt = nanos.getAsLong() + RETRY_STORE_AFTER_NANOS;
+            retryStoreAt.set(nanos.getAsLong() + RETRY_STORE_AFTER_NANOS);
             if (!degraded) {
                 degraded = true;
                 observer.degraded(true);

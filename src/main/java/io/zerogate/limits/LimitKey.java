@@ -133,7 +133,7 @@ final class LimitKey {
     /** The client address cut to its network prefix. */
     static String address(InetAddress a, int ipv4Prefix, int ipv6Prefix) {
         byte[] bytes = a.getAddress();
-        int prefix = bytes.length == 4 ? ipv4Prefix : ipv6Prefix;
+        int prefix = Math.min(bytes.length * 8, bytes.length == 4 ? ipv4Prefix : ipv6Prefix);
         if (prefix < bytes.length * 8) {
             for (int i = 0; i < bytes.length; i++) {
                 int keep = Math.max(0, Math.min(8, prefix - i * 8));

@@ -62,7 +62,6 @@ final class QuotaFile {
     Map<String, Metering.Count> load(long nowMillis) {
         byte[] bytes;
         try {
-            Files.createDirectories(dir, ownerOnly("rwx------"));
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException absent) {
             return Map.of();
@@ -112,6 +111,8 @@ final class QuotaFile {
 
     /** Replaces the file by one holding {@code quotas}. */
     void write(Map<String, Metering.Count> quotas) throws IOException {
+        // Made on first use, so a gateway without quotas leaves nothing on disk.
+        Files.createDirectories(dir, ownerOnly("rwx------"));
         Files.deleteIfExists(temporary);
         try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), ownerOnly("rw-------"))) {

@@ -114,6 +114,17 @@ class ConfigFileLoadingTest {
         assertThat(config.identity().issuers()).extracting(IssuerConfig::name).containsExactly("corp", "partners");
         assertThat(config.routes()).anySatisfy(r -> assertThat(r.require().boundToken())
                 .isEqualTo(RouteRequirements.BoundToken.DPOP));
+        assertThat(config.rateLimits().global()).isNotEmpty();
+        java.util.List<LimitConfig> limits = config.routes().stream().flatMap(r -> r.limits().stream()).toList();
+        assertThat(limits).extracting(LimitConfig::algorithm).contains(LimitConfig.Algorithm.GCRA,
+                LimitConfig.Algorithm.CONCURRENCY, LimitConfig.Algorithm.QUOTA, LimitConfig.Algorithm.SLIDING_WINDOW,
+                LimitConfig.Algorithm.FIXED_WINDOW);
+        assertThat(limits).anySatisfy(l -> assertThat(l.shadow()).isTrue());
+        for (LimitConfig limit : limits) {
+            if (limit.when().expression() != null) {
+                io.zerogate.policy.cel.Expression.condition(limit.when().expression());
+            }
+        }
     }
 
     private static String minimal(String targets) {
