@@ -60,13 +60,15 @@ export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:-$(default_java_opts)}
 #   5. optionally write check_h2_push — run once ZeroGate forwards; a non-zero return stops the
 #      benchmark (for proving the configuration does what the scenario claims).
 # ---------------------------------------------------------------------------------------------
-ZG_SCENARIOS=(forward tls h2 jwt jwt-uncached)
+ZG_SCENARIOS=(forward tls h2 jwt jwt-uncached local-limit redis-limit)
 declare -A SCENARIO_DESC=(
   [forward]="plain HTTP/1.1 forwarding on a public route (no auth, no limits)"
   [tls]="forwarding behind TLS 1.3 (TLS_AES_128_GCM_SHA256, keep-alive), compared with nginx behind TLS"
   [h2]="HTTP/2 over TLS 1.3 (h2load, several streams per connection), compared with nginx speaking HTTP/2; both forward HTTP/1.1"
   [jwt]="every request carries an RS256 bearer token that ZeroGate verifies (verified-token cache on); nginx forwards it unchecked"
   [jwt-uncached]="as jwt with token_cache_size: 0, so every request pays a full RS256 signature check"
+  [local-limit]="as forward plus one GCRA limit counting every request on the embedded store (never refusing)"
+  [redis-limit]="as local-limit with the count in a redis-server on loopback (started by the script)"
 )
 declare -A SCENARIO_PEER=(
   [forward]=nginx
@@ -74,7 +76,11 @@ declare -A SCENARIO_PEER=(
   [h2]=nginx-h2
   [jwt]=nginx-jwt
   [jwt-uncached]=nginx-jwt
+  [local-limit]=nginx
+  [redis-limit]=nginx
 )
+# Scenarios that add one thing to another are also compared with it, when both run.
+declare -A SCENARIO_BASE=([local-limit]=forward [redis-limit]=forward)
 
 # The load tool per scenario and per nginx peer; wrk unless named here.
 declare -A SCENARIO_TOOL=([h2]=h2load [nginx-h2]=h2load)
@@ -275,6 +281,121 @@ mint_bench_token() {
     || die "the development issuer did not issue a token: $response"
 }
 
+# --- local-limit, redis-limit: one GCRA limit on every request -----------------------------------
+# The forward configuration plus one global rate limit (so on both routes), keyed by a header every request
+# carries, so that all of wrk's requests count against one key. The rate is so high that it never
+# refuses during a run: the scenarios measure what counting costs, not what refusing saves. local-limit
+# counts in the embedded store; redis-limit in a redis-server the script starts on a loopback port,
+# with on_store_error: deny, so a request the store could not count is refused (and shows up as a
+# non-2xx in the results) instead of being counted on the gateway alone.
+LIMIT_ID=bench
+LIMIT_RATE=100000000/1s
+LIMIT_HEADER="X-Bench-Caller: bench"
+REDIS_PORT=""
+REDIS_PGID=""
+
+config_local_limit() {
+  mkdir -p "$TMP_DIR/state"
+  zerogate_yaml "" "state: { store: local, data_dir: $TMP_DIR/state }
+$(limit_lines)
+" >"$1"
+}
+
+config_redis_limit() {
+  ensure_redis
+  # A gateway restarted for round 2 must not find round 1's count.
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null || die "redis-cli could not empty the benchmark Redis"
+  zerogate_yaml "" "state: { store: redis, uri: redis://127.0.0.1:$REDIS_PORT, on_store_error: deny }
+$(limit_lines)
+" >"$1"
+}
+
+# The limit as a global one, so that it applies to both routes under one id.
+limit_lines() {
+  printf 'rate_limits:\n  global:\n    - { id: %s, key: header:%s, rate: %s }\n' \
+    "$LIMIT_ID" "${LIMIT_HEADER%%:*}" "$LIMIT_RATE"
+}
+
+scenario_local_limit() {
+  SC_URL="http://127.0.0.1:$ZG_PORT/"
+  SC_HEADERS=("$LIMIT_HEADER")
+  SC_WRK_ARGS=()
+}
+
+scenario_redis_limit() {
+  scenario_local_limit
+}
+
+# The limit must really be checked: a response names it in RateLimit-Policy, and the gateway's
+# counter of allowed checks of that limit grows by one per request.
+check_local_limit() {
+  local headers before after
+  header_args
+  headers=$(curl -s -D - -o /dev/null --max-time 5 "${HEADER_ARGS[@]}" "$SC_URL" 2>/dev/null || true)
+  if ! grep -qi "^RateLimit-Policy: \"$LIMIT_ID\";" <<<"$headers"; then
+    log "ZeroGate's response does not name the limit in RateLimit-Policy; its head was:"
+    printf '%s\n' "$headers" >&2
+    return 1
+  fi
+  before=$(limit_checks_allowed)
+  for _ in 1 2 3; do curl -s -o /dev/null --max-time 5 "${HEADER_ARGS[@]}" "$SC_URL" || true; done
+  after=$(limit_checks_allowed)
+  if [[ -z $before || -z $after ]] || (( after - before != 3 )); then
+    log "the limit counted '$before' then '$after' allowed requests around 3 requests (expected 3 more)"
+    return 1
+  fi
+}
+
+# As local-limit, and the count must be in Redis: the store is not degraded to counting on the
+# gateway alone, and Redis holds the limit's key.
+check_redis_limit() {
+  check_local_limit || return 1
+  local metrics keys
+  metrics=$(curl -s --max-time 5 "http://127.0.0.1:$ZG_ADMIN_PORT/metrics" 2>/dev/null || true)
+  if ! grep -q '^zerogate_limit_store_degraded 0' <<<"$metrics"; then
+    log "ZeroGate reports its limit store as degraded (or does not report it):"
+    grep '^zerogate_limit_store' <<<"$metrics" >&2 || true
+    return 1
+  fi
+  keys=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" dbsize 2>/dev/null || true)
+  if [[ ! $keys =~ ^[0-9]+$ ]] || (( keys < 1 )); then
+    log "the benchmark Redis holds '$keys' keys after limited requests (expected at least 1)"
+    return 1
+  fi
+}
+
+# Prints the gateway's count of allowed checks of the benchmark limit (empty when it has none).
+limit_checks_allowed() {
+  curl -s --max-time 5 "http://127.0.0.1:$ZG_ADMIN_PORT/metrics" 2>/dev/null \
+    | awk -v id="$LIMIT_ID" '$1 ~ /^zerogate_limit_checks_total\{/ && index($1, "limit=\"" id "\"") \
+        && index($1, "outcome=\"allowed\"") { printf "%d\n", $2 }'
+}
+
+# One redis-server for the run: no persistence, its files in the run's temporary directory.
+ensure_redis() {
+  [[ -z $REDIS_PORT ]] || return 0
+  local port logfile=$OUT_DIR/redis.log i
+  port=$(free_ports 1)
+  [[ -n $port ]] || die "could not pick a port for Redis"
+  mkdir -p "$TMP_DIR/redis"
+  log "starting redis-server on 127.0.0.1:$port; log: $logfile"
+  start_group "$logfile" redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$TMP_DIR/redis"
+  REDIS_PGID=$STARTED_PID
+  for (( i = 0; i < 100; i++ )); do
+    [[ $(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true) == PONG ]] && break
+    if ! group_alive "$REDIS_PGID"; then
+      tail -n 40 "$logfile" >&2 || true
+      die "redis-server exited before it answered PING (log above: $logfile)"
+    fi
+    sleep 0.1
+  done
+  [[ $(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true) == PONG ]] \
+    || die "redis-server did not answer PING on 127.0.0.1:$port within 10s (log: $logfile)"
+  REDIS_PORT=$port
+  log "redis-server ready on 127.0.0.1:$port (pid $REDIS_PGID)"
+}
+
 # A throw-away EC P-256 certificate for localhost/127.0.0.1, shared by nginx-tls and ZeroGate.
 make_tls_material() {
   mkdir -p "$TMP_DIR/tls"
@@ -407,6 +528,9 @@ ensure_tools() {
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v curl >/dev/null || missing+=(curl)
   command -v setsid >/dev/null || missing+=(util-linux)
+  if [[ " ${SELECTED[*]} " == *" redis-limit "* ]]; then
+    command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
+  fi
   if (( ${#missing[@]} )); then
     if (( EUID != 0 )); then
       command -v sudo >/dev/null || die "missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
@@ -954,6 +1078,12 @@ done
   fi
   echo "rounds:      $ROUNDS (nginx and ZeroGate alternate; best round by req/s is reported)"
   echo "java opts:   $ZEROGATE_JAVA_OPTS"
+  if [[ " ${SELECTED[*]} " == *" redis-limit "* ]]; then
+    echo "redis:       $(redis-server --version 2>&1 | head -n 1)"
+  fi
+  if [[ " ${SELECTED[*]} " == *-limit* ]]; then
+    echo "limit:       GCRA $LIMIT_RATE on every request, keyed by '$LIMIT_HEADER' (one key; never refuses)"
+  fi
   if [[ -n $DEV_ISSUER_URL ]]; then
     echo "jwt token:   RS256 (2048-bit key) from zerogate dev-issuer, ${#BENCH_TOKEN} bytes, sent as 'Authorization: Bearer' on every request of nginx-jwt, jwt and jwt-uncached"
   fi
@@ -1049,6 +1179,13 @@ done
     printf 'ratio %s zerogate/nginx throughput: %s p99: %s\n' "$sc" \
       "$(ratio "${R_RPS[${ZG_BEST[$sc]}]}" "${R_RPS[$peer_best]}")" \
       "$(ratio "${R_P99[${ZG_BEST[$sc]}]}" "${R_P99[$peer_best]}")"
+  done
+  for sc in "${SELECTED[@]}"; do
+    base=${SCENARIO_BASE[$sc]:-}
+    [[ -n $base && -n ${ZG_BEST[$base]:-} ]] || continue
+    printf 'ratio %s zerogate/%s throughput: %s p99: %s\n' "$sc" "$base" \
+      "$(ratio "${R_RPS[${ZG_BEST[$sc]}]}" "${R_RPS[${ZG_BEST[$base]}]}")" \
+      "$(ratio "${R_P99[${ZG_BEST[$sc]}]}" "${R_P99[${ZG_BEST[$base]}]}")"
   done
   echo
   echo "Each nginx/ZeroGate row is the best of $ROUNDS rounds by req/s (its p50/p99 come from that same"
