@@ -120,13 +120,7 @@ final class LimitEnforcer {
                 return withoutStore(charges, leaseId, null);
             }
         }
-        CompletionStage<ChargeVerdict> call;
-        try {
-            call = store.charge(charges, leaseId);
-        } catch (RuntimeException e) {
-            call = CompletableFuture.failedFuture(e);
-        }
-        return call.handle((verdict, failure) -> {
+        return call(store, charges, leaseId).handle((verdict, failure) -> {
             if (failure != null) {
                 return withoutStore(charges, leaseId, failure);
             }
@@ -140,14 +134,17 @@ final class LimitEnforcer {
         }).thenCompose(o -> o);
     }
 
-    private CompletionStage<Outcome> counted(StateStore store, List<Charge> charges, String leaseId, boolean local) {
-        CompletionStage<ChargeVerdict> call;
+    /** The store's answer; a store that throws instead of failing its future fails it all the same. */
+    private static CompletionStage<ChargeVerdict> call(StateStore store, List<Charge> charges, String leaseId) {
         try {
-            call = store.charge(charges, leaseId);
+            return store.charge(charges, leaseId);
         } catch (RuntimeException e) {
-            call = CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(e);
         }
-        return call.handle((verdict, failure) -> failure == null
+    }
+
+    private CompletionStage<Outcome> counted(StateStore store, List<Charge> charges, String leaseId, boolean local) {
+        return call(store, charges, leaseId).handle((verdict, failure) -> failure == null
                 ? new Outcome.Counted(verdict, store, charges, local) : new Outcome.Unavailable(failure));
     }
 
