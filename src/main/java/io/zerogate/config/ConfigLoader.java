@@ -123,7 +123,7 @@ public final class ConfigLoader {
         }
         checkVersion(new ConfigNode(document, version.value(), "version"));
         ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "workloads", "identity",
-                "state", "limits", "rate_limits", "timeouts", "services", "routes");
+                "state", "limits", "rate_limits", "audit", "timeouts", "services", "routes");
         List<ListenerConfig> listeners = listeners(m.required("listeners"));
         AdminConfig admin = admin(m.optional("admin"));
         TrustedProxies trustedProxies = trustedProxies(m.optional("trusted_proxies"));
@@ -136,8 +136,19 @@ public final class ConfigLoader {
         Map<String, Integer> limitIds = new HashMap<>();
         RateLimitsConfig rateLimits = LimitBinder.rateLimits(m.optional("rate_limits"), limitIds);
         List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet(), identity, limitIds);
+        AuditConfig audit = AuditBinder.audit(m.optional("audit"), document.references().baseDirectory(),
+                credentialHeaders(identity));
         return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, identity, state,
-                limits, rateLimits, timeouts, services, routes);
+                limits, rateLimits, audit, timeouts, services, routes);
+    }
+
+    /** Request headers the identity section reads credentials from: never copied into audit records. */
+    private static java.util.Set<String> credentialHeaders(IdentityConfig identity) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        if (identity.apiKeys() != null) {
+            names.add(identity.apiKeys().header().toLowerCase(java.util.Locale.ROOT));
+        }
+        return names;
     }
 
     private static void checkVersion(ConfigNode node) throws ConfigException {

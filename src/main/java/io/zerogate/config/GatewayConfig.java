@@ -2,12 +2,14 @@ package io.zerogate.config;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The whole validated configuration document, as written by the operator (version 1).
  * Built only by {@link ConfigLoader}; every nested value has already been checked.
  *
  * @param source where the document came from (a file path, or a name for an in-memory document)
+ * @param audit  the audit trail's configuration, or null when auditing is off
  */
 public record GatewayConfig(
         String source,
@@ -20,6 +22,7 @@ public record GatewayConfig(
         StateConfig state,
         ServerLimits limits,
         RateLimitsConfig rateLimits,
+        @Nullable AuditConfig audit,
         Timeouts timeouts,
         Map<String, ServiceConfig> services,
         List<RouteConfig> routes) {
