@@ -1,6 +1,11 @@
 package io.zerogate;
 
 import io.zerogate.admin.AdminServer;
+import io.zerogate.admin.AuditMetrics;
+import io.zerogate.audit.AuditLog;
+import io.zerogate.audit.ExchangeRecorder;
+import io.zerogate.chain.OutcomeSink;
+import io.zerogate.config.AuditConfig;
 import io.zerogate.admin.GatewayMetrics;
 import io.zerogate.chain.Chain;
 import io.zerogate.chain.ChainStep;
@@ -26,6 +31,7 @@ import io.zerogate.state.SharedState;
 import io.zerogate.upstream.HealthChecker;
 import io.zerogate.upstream.Upstreams;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -60,9 +66,11 @@ public final class Gateway implements AutoCloseable {
     private volatile @Nullable ConfigWatcher<Compiled> watcher;
     private volatile boolean ready;
     private volatile boolean closed;
+    private final @Nullable AuditLog audit;
 
     private Gateway(AtomicReference<RuntimeSnapshot> current, GatewayServer server, GatewayMetrics metrics,
-                    HealthChecker health, IdentityRuntime identity, Compiled compiled) {
+                    HealthChecker health, IdentityRuntime identity, Compiled compiled, @Nullable AuditLog audit) {
+        this.audit = audit;
         this.current = current;
         this.server = server;
         this.metrics = metrics;
@@ -119,9 +127,19 @@ public final class Gateway implements AutoCloseable {
             identity.close();
             throw e;
         }
+        AuditLog audit;
+        try {
+            audit = startAudit(config, metrics);
+        } catch (ConfigException | RuntimeException e) {
+            first.state().close();
+            identity.close();
+            throw e;
+        }
+        OutcomeSink outcomes = audit == null ? metrics
+                : OutcomeSink.both(metrics, new ExchangeRecorder(audit, config.audit().headers(), Clock.systemUTC()));
         AtomicReference<RuntimeSnapshot> current = new AtomicReference<>(first.runtime());
         Transport transport = Transport.best();
-        GatewayServer server = new GatewayServer(transport, eventLoops, current::get, metrics, System::nanoTime,
+        GatewayServer server = new GatewayServer(transport, eventLoops, current::get, outcomes, System::nanoTime,
                 chain -> {
                     // Read against the trust domains configured when the connection's first request arrives.
                     TransportIdentity peer = TransportIdentity.of(chain,
@@ -130,7 +148,7 @@ public final class Gateway implements AutoCloseable {
                 },
                 metrics, metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
-        Gateway g = new Gateway(current, server, metrics, health, identity, first);
+        Gateway g = new Gateway(current, server, metrics, health, identity, first, audit);
         try {
             if (!config.identity().issuers().isEmpty() || config.identity().assertion().enabled()) {
                 log.info("signature provider: {}", io.zerogate.identity.SignatureProviders.describe());
@@ -140,7 +158,7 @@ public final class Gateway implements AutoCloseable {
             InetSocketAddress adminAddress = config.admin().address();
             if (adminAddress != null) {
                 g.admin = AdminServer.start(transport, adminAddress, metrics,
-                        () -> g.ready && !g.closed, () -> g.authenticators.assertionKeys(), () -> g.limits);
+                        () -> g.ready && !g.closed && g.auditHealthy(), () -> g.authenticators.assertionKeys(), () -> g.limits);
             }
             metrics.watch(current.get().upstreams());
             metrics.watchKeyFetches(g.authenticators.keyFetches());
@@ -158,6 +176,37 @@ public final class Gateway implements AutoCloseable {
             g.shutdown(Duration.ZERO);
             throw e;
         }
+    }
+
+    /** Opens the audit trail, or returns null when the configuration turns auditing off. */
+    private static @Nullable AuditLog startAudit(GatewayConfig config, GatewayMetrics metrics) throws ConfigException {
+        AuditConfig settings = config.audit();
+        if (settings == null) {
+            log.warn("audit: off (the configuration has no audit section); exchanges are not recorded");
+            return null;
+        }
+        AuditMetrics observer = new AuditMetrics(metrics,
+                (reason, detail) -> log.warn("incident {}: {}", reason, detail));
+        try {
+            AuditLog audit = AuditLog.start(settings, List.of(), observer, Clock.systemUTC());
+            observer.watch(audit);
+            log.info("audit: recording to {} (checkpoint key {})", audit.sinks().stream().map(s -> s.name()).toList(),
+                    audit.keys().keyId());
+            return audit;
+        } catch (IOException e) {
+            throw new ConfigException(config.source(), 0, "audit", "cannot open the audit trail: " + e.getMessage(), e);
+        }
+    }
+
+    /** False while the audit trail cannot be written: the gateway is then not ready for traffic. */
+    private boolean auditHealthy() {
+        AuditLog a = audit;
+        return a == null || a.problem() == null;
+    }
+
+    /** The audit trail, or null when auditing is off. */
+    public @Nullable AuditLog audit() {
+        return audit;
     }
 
     private static Duration maxFetchTimeout(GatewayConfig config) {
@@ -234,6 +283,9 @@ public final class Gateway implements AutoCloseable {
         if (!listenerShapes(next).equals(listenerShapes(previous))
                 || !next.config().config().admin().equals(previous.config().config().admin())) {
             log.warn("listener settings or the admin address changed in {}; they take effect on restart", next.config().config().source());
+        }
+        if (!java.util.Objects.equals(next.config().config().audit(), previous.config().config().audit())) {
+            log.warn("audit settings changed in {}; they take effect on restart", next.config().config().source());
         }
         current.set(next);
         Authenticators replaced = authenticators;
@@ -317,6 +369,11 @@ public final class Gateway implements AutoCloseable {
         authenticators.close();
         state.close();
         identity.close();
+        AuditLog trail = audit;
+        if (trail != null) {
+            // After the listeners: every request that ended has handed over its record.
+            trail.close();
+        }
         log.info("gateway stopped");
     }
 

@@ -200,6 +200,11 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
         keyFetches.register(rows, true);
     }
 
+    /** The registry every meter of the gateway lives in. */
+    io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();

@@ -53,7 +53,8 @@ public enum ReasonCode {
     UPSTREAM_CONNECT_FAILED(502, "upstream_connect_failed", "The upstream service could not be reached."),
     UPSTREAM_TIMEOUT(504, "upstream_timeout", "The upstream service did not answer in time."),
     UPSTREAM_TLS_FAILED(502, "upstream_tls_failed", "The upstream service's identity could not be verified."),
-    UPSTREAM_PROTOCOL_ERROR(502, "upstream_protocol_error", "The upstream service sent an invalid response.");
+    UPSTREAM_PROTOCOL_ERROR(502, "upstream_protocol_error", "The upstream service sent an invalid response."),
+    AUDIT_UNAVAILABLE(503, "audit_unavailable", "The request cannot be recorded now; retry later.");
 
     private final int status;
     private final String code;

@@ -24,6 +24,7 @@ import io.zerogate.chain.UpstreamEdits;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.ReasonCode;
+import io.zerogate.chain.TraceContext;
 import io.zerogate.config.ServiceConfig;
 import io.zerogate.http.PathNormaliser;
 import io.zerogate.upstream.ConnectionPool;
@@ -47,6 +48,8 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     private static final Logger log = LoggerFactory.getLogger(ProxiedRequest.class);
 
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+    private static final AsciiString TRACESTATE = AsciiString.cached("tracestate");
     private static final int MAX_ATTEMPTS = 3;
 
     private enum Phase { DECIDING, CONNECTING, FORWARDING, TUNNEL, DONE }
@@ -55,6 +58,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     private final ServerContext server;
     private final HttpRequest request;
     private final Exchange exchange;
+    private final TraceContext trace;
     private final UpstreamService service;
     private final ServiceConfig serviceConfig;
     private final boolean head;
@@ -77,14 +81,20 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     private boolean upstreamKeepAlive;
     private int status;
     private boolean responseTimerArmed;
+    private long bytesIn;
+    private long bytesOut;
+    private long chainNanos;
+    private long upstreamStart;
+    private long upstreamNanos;
 
-    ProxiedRequest(ProxyHandler client, ServerContext server, HttpRequest request, Exchange exchange,
+    ProxiedRequest(ProxyHandler client, ServerContext server, HttpRequest request, Exchange exchange, TraceContext trace,
                    UpstreamService service, RuntimeSnapshot state, PathNormaliser.Ok target,
                    @Nullable String hostHeader, boolean expectContinue, boolean bodyFollows) {
         this.client = client;
         this.server = server;
         this.request = request;
         this.exchange = exchange;
+        this.trace = trace;
         this.service = service;
         this.serviceConfig = service.config();
         this.head = request.method() == HttpMethod.HEAD;
@@ -113,6 +123,11 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         h.remove(HttpHeaderNames.EXPECT);
         client.forwarding().apply(h, peerTrusted, exchange.client().effective(), hostHeader);
         h.set(X_REQUEST_ID, exchange.requestId());
+        if (!trace.continued()) {
+            // State that belonged to a trace the client did not validly name would be attached to a new one.
+            h.remove(TRACESTATE);
+        }
+        h.set(TRACEPARENT, trace.traceparent());
         if (hostHeader == null) {
             h.set(HttpHeaderNames.HOST, serviceConfig.targets().get(0).authority());
         }
@@ -127,6 +142,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         if (phase != Phase.DECIDING) {
             return;
         }
+        chainNanos = server.nanoClock.getAsLong() - exchange.startNanos();
         if (decision instanceof Decision.Deny deny) {
             fail(deny);
             return;
@@ -180,6 +196,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         reusedConnection = reused;
         conn.lease(this);
         phase = Phase.FORWARDING;
+        upstreamStart = server.nanoClock.getAsLong();
         Channel up = conn.channel();
         up.write(request, up.voidPromise());
         upstreamNeedsFlush = true;
@@ -248,8 +265,10 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             content.release();
             return;
         }
-        if (content.content().isReadable()) {
+        int size = content.content().readableBytes();
+        if (size > 0) {
             bodyForwarded = true;
+            bytesIn += size;
         }
         boolean last = content instanceof LastHttpContent;
         c.channel().write(content, c.channel().voidPromise());
@@ -369,6 +388,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             breakOff();
             return;
         }
+        bytesOut += content.content().readableBytes();
         if (content instanceof LastHttpContent) {
             phase = Phase.DONE;
             // What the request held (a concurrency lease) is given back before the client can see the response end,
@@ -498,7 +518,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     private void breakOff() {
         phase = Phase.DONE;
         discardConnection();
-        record(status, ReasonCode.UPSTREAM_PROTOCOL_ERROR, false);
+        record(status, Decision.deny(ReasonCode.UPSTREAM_PROTOCOL_ERROR, "upstream response broke off after its head"), false);
         client.requestFinishedAndClosing();
         client.ctx().flush();
         client.ctx().close();
@@ -554,7 +574,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         discardConnection();
         boolean close = !requestComplete && (bodyForwarded || expectsBody()) || !clientKeepAlive || client.mustCloseAfterResponse();
         client.writeProblem(deny, exchange.requestId(), head, close);
-        record(deny.status(), deny.reason(), false);
+        record(deny.status(), deny, false);
         if (close) {
             client.requestFinishedAndClosing();
         } else {
@@ -582,7 +602,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
         phase = Phase.DONE;
         discardConnection();
-        record(status, deny.reason(), false);
+        record(status, deny, false);
         client.requestFinishedAndClosing();
         client.ctx().close();
     }
@@ -639,15 +659,20 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
     }
 
-    private void record(int statusSent, @Nullable ReasonCode reason, boolean aborted) {
+    private void record(int statusSent, Decision.@Nullable Deny refusal, boolean aborted) {
         if (recorded) {
             return;
         }
         recorded = true;
         endExchange();
         UpstreamTarget t = pickedTarget;
-        server.requestEnded(new ExchangeOutcome(exchange.requestId(), exchange.listener(), exchange.route().id(),
-                exchange.request().method(), statusSent, reason, t == null ? null : t.address().toString(),
-                server.nanoClock.getAsLong() - exchange.startNanos(), aborted));
+        long now = server.nanoClock.getAsLong();
+        if (upstreamStart != 0 && upstreamNanos == 0) {
+            upstreamNanos = now - upstreamStart;
+        }
+        server.requestEnded(new ExchangeOutcome(exchange.requestId(), exchange.listener(), trace, exchange.request(),
+                exchange.client(), exchange, exchange.route().id(), exchange.request().method(), statusSent, refusal,
+                t == null ? null : t.address().toString(), bytesIn, bytesOut, now - exchange.startNanos(), chainNanos,
+                upstreamNanos, aborted));
     }
 }

@@ -24,10 +24,13 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.AsciiString;
 import io.zerogate.chain.ClientAddress;
 import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ExchangeOutcome;
+import io.zerogate.chain.RequestHead;
+import io.zerogate.chain.TraceContext;
 import io.zerogate.chain.ProblemResponse;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.config.CompiledRoute;
@@ -384,6 +387,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         RequestHeadCheck.Accepted head = (RequestHeadCheck.Accepted) verdict;
+        if (!server.accepting()) {
+            refuse(Decision.deny(ReasonCode.AUDIT_UNAVAILABLE, "the audit trail cannot take more records"),
+                    request, start, null, head.bodyFollows());
+            return;
+        }
         HttpHeaders headers = request.headers();
         String method = head.method();
         String host = head.host();
@@ -420,7 +428,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             attachPeerFacts(exchange);
         }
         server.requestStarted();
-        ProxiedRequest r = new ProxiedRequest(this, server, request, exchange, service, state, ok, hostHeader,
+        TraceContext trace = TraceContext.from(headers.get(TRACEPARENT));
+        ProxiedRequest r = new ProxiedRequest(this, server, request, exchange, trace, service, state, ok, hostHeader,
                 expectContinue, bodyFollows);
         current = r;
         CompletableFuture<Decision> decision = state.chain().run(exchange, ctx().channel().eventLoop()).toCompletableFuture();
@@ -497,8 +506,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = !bodyFollows && HttpUtil.isKeepAlive(request) && !mustCloseAfterResponse();
         server.requestStarted();
         writeProblem(deny, requestId, request.method() == HttpMethod.HEAD, !keepAlive);
-        server.requestEnded(new ExchangeOutcome(requestId, listener, routeId, request.method().name(), deny.status(),
-                deny.reason(), null, server.nanoClock.getAsLong() - start, false));
+        HttpHeaders headers = request.headers();
+        InetSocketAddress peer = (InetSocketAddress) ctx().channel().remoteAddress();
+        ClientAddress client = ForwardedHeaders.clientAddress(peer, headers,
+                server.state.get().config().config().trustedProxies().cidrs());
+        String host = headers.get(HttpHeaderNames.HOST, "-");
+        String target = request.uri();
+        RequestHead head = new NettyRequestHead(request.method().name(), scheme, host,
+                target.length() > RECORDED_TARGET ? target.substring(0, RECORDED_TARGET) : target, null, headers, target);
+        server.requestEnded(new ExchangeOutcome(requestId, listener, TraceContext.from(headers.get(TRACEPARENT)), head,
+                client, null, routeId, request.method().name(), deny.status(), deny, null, 0, 0,
+                server.nanoClock.getAsLong() - start, 0, 0, false));
         if (keepAlive) {
             discardingBody = true;
             requestFinished();
@@ -541,7 +559,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         server.requestStarted();
         closeAfterResponse = true;
         writeProblem(deny, requestId, false, true);
-        server.requestEnded(new ExchangeOutcome(requestId, listener, null, "-", deny.status(), deny.reason(), null, 0, false));
+        InetSocketAddress peer = (InetSocketAddress) ctx().channel().remoteAddress();
+        server.requestEnded(new ExchangeOutcome(requestId, listener, TraceContext.from(null), null,
+                new ClientAddress(peer, null), null, null, "-", deny.status(), deny, null, 0, 0, 0, 0, 0, false));
     }
 
     /** Writes a problem response; {@code close} ends the connection once it is written. */
@@ -688,6 +708,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+    /** A refused request's target is recorded up to this many characters. */
+    private static final int RECORDED_TARGET = 2048;
 
     static String newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();

@@ -47,6 +47,11 @@ final class ServerContext {
         return p;
     }
 
+    /** Whether new requests may be admitted: false while their outcome could not be recorded. */
+    boolean accepting() {
+        return sink.accepting();
+    }
+
     void requestStarted() {
         inFlight.incrementAndGet();
     }

@@ -1,0 +1,254 @@
+package io.zerogate.audit;
+
+import io.zerogate.audit.sink.FileAuditSink;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit writer's thread: takes records from the queue in batches, links them into the chain, seals the chain
+ * with checkpoints, hands the lines to every sink (offering a refused batch again until the sink takes it),
+ * makes them durable on schedule and rotates the file. Nothing here runs on an event loop.
+ */
+final class AuditWriter implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(AuditWriter.class);
+    private static final int BATCH = 512;
+    private static final long MIN_BACKOFF_MILLIS = 50;
+    private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+    private final BlockingQueue<AuditRecord> queue;
+    private final AuditChain chain;
+    private final AuditKeys keys;
+    private final @Nullable FileAuditSink file;
+    private final List<AuditSink> sinks;
+    private final List<AuditListener> listeners;
+    private final AuditObserver observer;
+    private final Clock clock;
+    private final int checkpointEvery;
+    private final long checkpointMillis;
+    private final long syncMillis;
+    private final RecordEncoder encoder = new RecordEncoder();
+    private final boolean[] failing;
+
+    private int unsealed;
+    private long lastCheckpoint;
+    private long lastSync;
+    private volatile boolean stopping;
+    private volatile long giveUpAt = Long.MAX_VALUE;
+    private volatile @Nullable String problem;
+
+    AuditWriter(BlockingQueue<AuditRecord> queue, AuditChain chain, AuditKeys keys, @Nullable FileAuditSink file,
+                List<AuditSink> sinks, List<AuditListener> listeners, AuditObserver observer, Clock clock,
+                int checkpointEvery, long checkpointMillis, long syncMillis) {
+        this.queue = queue;
+        this.chain = chain;
+        this.keys = keys;
+        this.file = file;
+        this.sinks = List.copyOf(sinks);
+        this.listeners = listeners;
+        this.observer = observer;
+        this.clock = clock;
+        this.checkpointEvery = checkpointEvery;
+        this.checkpointMillis = checkpointMillis;
+        this.syncMillis = syncMillis;
+        this.failing = new boolean[sinks.size()];
+        this.lastCheckpoint = clock.millis();
+        this.lastSync = lastCheckpoint;
+    }
+
+    /** Writes the lines that open this run of the trail: a resume line and its checkpoint. */
+    void open(@Nullable String previousFile, long discardedBytes) throws IOException {
+        List<byte[]> lines = new ArrayList<>(2);
+        lines.add(chain.link("resume", encoder.resume(clock.instant(), previousFile, discardedBytes)));
+        lines.add(checkpointLine());
+        for (AuditSink sink : sinks) {
+            sink.write(lines);
+            sink.sync();
+        }
+        observer.checkpoint();
+    }
+
+    /** Asks the writer to finish: what is queued is still written, then the chain is sealed. */
+    void stop(long deadlineMillis) {
+        giveUpAt = deadlineMillis;
+        stopping = true;
+    }
+
+    @Nullable String problem() {
+        return problem;
+    }
+
+    @Override
+    public void run() {
+        List<AuditRecord> batch = new ArrayList<>(BATCH);
+        try {
+            while (true) {
+                AuditRecord first = queue.poll(waitMillis(), TimeUnit.MILLISECONDS);
+                if (first == null && stopping && queue.isEmpty()) {
+                    break;
+                }
+                batch.clear();
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, BATCH - 1);
+                }
+                if (!step(batch)) {
+                    break;
+                }
+            }
+            seal();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.error("audit writer interrupted; {} queued records are not written", queue.size());
+        } catch (RuntimeException | Error e) {
+            problem = "the audit writer stopped: " + e;
+            log.error("audit writer stopped; records are no longer written", e);
+        }
+    }
+
+    /** Writes one batch; false when the writer must give up (stopping past its deadline with a sink down). */
+    private boolean step(List<AuditRecord> batch) throws InterruptedException {
+        FileAuditSink f = file;
+        if (f != null && f.rotationDue() && !rotate(f)) {
+            return false;
+        }
+        List<byte[]> lines = new ArrayList<>(batch.size() + 2);
+        List<byte[]> recordLines = new ArrayList<>(batch.size());
+        for (AuditRecord r : batch) {
+            byte[] line = chain.link("record", encoder.record(r));
+            lines.add(line);
+            recordLines.add(line);
+            if (++unsealed >= checkpointEvery) {
+                lines.add(checkpointLine());
+            }
+        }
+        long now = clock.millis();
+        if (unsealed > 0 && now - lastCheckpoint >= checkpointMillis) {
+            lines.add(checkpointLine());
+        }
+        if (!lines.isEmpty() && !deliver(lines)) {
+            return false;
+        }
+        if (!batch.isEmpty()) {
+            observer.recorded(batch.size());
+            notifyListeners(batch, recordLines);
+        }
+        if (now - lastSync >= syncMillis) {
+            syncAll();
+            lastSync = now;
+        }
+        return true;
+    }
+
+    private boolean rotate(FileAuditSink f) throws InterruptedException {
+        if (unsealed > 0 && !deliver(List.of(checkpointLine()))) {
+            return false;
+        }
+        syncAll();
+        try {
+            f.startFile(chain.seq() + 1);
+        } catch (IOException e) {
+            problem = "cannot start a new audit file: " + e.getMessage();
+            log.error("audit trail: cannot rotate; continuing in the current file", e);
+        }
+        return true;
+    }
+
+    /** The checkpoint after the last linked line; counts as written once delivered. */
+    private byte[] checkpointLine() {
+        long seq = chain.seq() + 1;
+        String prev = chain.head();
+        String sig = CheckpointSignature.sign(keys.privateKey(), seq, prev);
+        byte[] line = chain.link("checkpoint", encoder.checkpoint(clock.instant(), keys.keyId(), sig));
+        unsealed = 0;
+        lastCheckpoint = clock.millis();
+        observer.checkpoint();
+        return line;
+    }
+
+    /** Hands lines to every sink, offering them again to a sink that refuses until it takes them. */
+    private boolean deliver(List<byte[]> lines) throws InterruptedException {
+        for (int i = 0; i < sinks.size(); i++) {
+            AuditSink sink = sinks.get(i);
+            long backoff = MIN_BACKOFF_MILLIS;
+            while (true) {
+                try {
+                    sink.write(lines);
+                    if (failing[i]) {
+                        failing[i] = false;
+                        observer.sinkRecovered(sink.name());
+                        log.info("audit sink {} takes records again", sink.name());
+                    }
+                    break;
+                } catch (IOException | RuntimeException e) {
+                    if (!failing[i]) {
+                        failing[i] = true;
+                        String why = sink.name() + ": " + e.getMessage();
+                        problem = "audit sink " + why;
+                        observer.sinkFailed(sink.name(), String.valueOf(e.getMessage()));
+                        log.error("audit sink {} refuses records ({}); they wait in the queue", sink.name(), e.toString());
+                    }
+                    if (stopping && clock.millis() >= giveUpAt) {
+                        log.error("audit sink {} still refuses records at shutdown; {} lines and {} queued records are lost",
+                                sink.name(), lines.size(), queue.size());
+                        return false;
+                    }
+                    Thread.sleep(backoff);
+                    backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+                }
+            }
+        }
+        boolean anyFailing = false;
+        for (boolean b : failing) {
+            anyFailing |= b;
+        }
+        if (!anyFailing) {
+            problem = null;
+        }
+        return true;
+    }
+
+    private void syncAll() {
+        for (AuditSink sink : sinks) {
+            try {
+                sink.sync();
+            } catch (IOException | RuntimeException e) {
+                log.error("audit sink {} cannot make records durable: {}", sink.name(), e.toString());
+            }
+        }
+    }
+
+    private void notifyListeners(List<AuditRecord> batch, List<byte[]> lines) {
+        for (AuditListener listener : listeners) {
+            for (int i = 0; i < batch.size(); i++) {
+                try {
+                    listener.recorded(batch.get(i), lines.get(i));
+                } catch (RuntimeException e) {
+                    log.warn("audit listener {} failed", listener, e);
+                }
+            }
+        }
+    }
+
+    /** The final checkpoint, so that a cleanly stopped trail ends sealed. */
+    private void seal() throws InterruptedException {
+        if (unsealed > 0) {
+            deliver(List.of(checkpointLine()));
+        }
+        syncAll();
+    }
+
+    private long waitMillis() {
+        long now = clock.millis();
+        long untilCheckpoint = unsealed > 0 ? lastCheckpoint + checkpointMillis - now : Long.MAX_VALUE;
+        long untilSync = lastSync + syncMillis - now;
+        return Math.max(1, Math.min(Math.min(untilCheckpoint, untilSync), stopping ? 10 : 1000));
+    }
+}

@@ -1,0 +1,250 @@
+package io.zerogate.audit.sink;
+
+import io.zerogate.audit.AuditChain;
+import io.zerogate.audit.AuditSink;
+import io.zerogate.config.AuditConfig;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit trail's home: JSON-lines files in one directory, named {@code audit-<first seq>-<time>.jsonl} so
+ * that name order is chain order, rotated by size and age. On start it finds where the previous run stopped
+ * (the last complete line of the newest file, and any torn bytes a crash left after it) so that the chain
+ * continues; it never rewrites or truncates a file another run wrote.
+ */
+public final class FileAuditSink implements AuditSink {
+
+    private static final Logger log = LoggerFactory.getLogger(FileAuditSink.class);
+    private static final Pattern NAME = Pattern.compile("audit-([0-9]{12})-([0-9]{8}T[0-9]{6}Z)\\.jsonl");
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    private static final Pattern SEQ = Pattern.compile("^\\{\"seq\":([1-9][0-9]{0,18}),\"prev\":\"[0-9a-f]{64}\",\"type\":\"");
+    private static final int MAX_LINE = 1 << 20;
+
+    /**
+     * Where the previous run left the chain.
+     *
+     * @param previousFile   the newest file's name, or null when the directory holds no trail yet
+     * @param discardedBytes bytes after the last complete line of that file (a line torn by a crash)
+     */
+    public record Continuation(@Nullable String previousFile, long lastSeq, String lastHash, long discardedBytes) {}
+
+    private final Path directory;
+    private final long rotateBytes;
+    private final long rotateMillis;
+    private final Clock clock;
+    private final Continuation continuation;
+    private @Nullable FileChannel channel;
+    private @Nullable Path current;
+    private long size;
+    private long openedAt;
+    private volatile @Nullable String problem;
+
+    private FileAuditSink(AuditConfig.FileSink config, Clock clock, Continuation continuation) {
+        this.directory = config.directory();
+        this.rotateBytes = config.rotateBytes();
+        this.rotateMillis = config.rotateInterval().toMillis();
+        this.clock = clock;
+        this.continuation = continuation;
+    }
+
+    /** Opens the directory (creating it) and reads where the trail in it stops; no file is started yet. */
+    public static FileAuditSink open(AuditConfig.FileSink config, Clock clock) throws IOException {
+        Files.createDirectories(config.directory());
+        return new FileAuditSink(config, clock, findContinuation(config.directory()));
+    }
+
+    public Continuation continuation() {
+        return continuation;
+    }
+
+    /** Starts a new file whose first line will have sequence number {@code firstSeq}. */
+    public void startFile(long firstSeq) throws IOException {
+        closeCurrent();
+        String name = String.format("audit-%012d-%s.jsonl", firstSeq, STAMP.format(clock.instant()));
+        Path file = directory.resolve(name);
+        channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        current = file;
+        size = 0;
+        openedAt = clock.millis();
+        log.info("audit trail: writing {}", file);
+    }
+
+    /** The file being written, or null before the first {@link #startFile}. */
+    public @Nullable Path currentFile() {
+        return current;
+    }
+
+    /** True when the current file has reached its size or age and holds at least one line. */
+    public boolean rotationDue() {
+        return channel != null && size > 0 && (size >= rotateBytes || clock.millis() - openedAt >= rotateMillis);
+    }
+
+    @Override
+    public String name() {
+        return "file";
+    }
+
+    @Override
+    public void write(List<byte[]> lines) throws IOException {
+        FileChannel c = channel;
+        if (c == null) {
+            throw new IOException("no audit file is open");
+        }
+        int total = 0;
+        for (byte[] line : lines) {
+            total += line.length + 1;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(total);
+        for (byte[] line : lines) {
+            buffer.put(line).put((byte) '\n');
+        }
+        buffer.flip();
+        long before = size;
+        try {
+            while (buffer.hasRemaining()) {
+                c.write(buffer);
+            }
+        } catch (IOException e) {
+            problem = "cannot write " + current + ": " + e.getMessage();
+            try {
+                // All or nothing: a batch that did not fit is taken back, so that it can be offered again whole.
+                c.truncate(before);
+                c.position(before);
+            } catch (IOException ignored) {
+                log.warn("audit trail: cannot take back a partly written batch in {}", current);
+            }
+            throw e;
+        }
+        size = before + total;
+        problem = null;
+    }
+
+    @Override
+    public void sync() throws IOException {
+        FileChannel c = channel;
+        if (c != null) {
+            try {
+                c.force(false);
+            } catch (IOException e) {
+                problem = "cannot sync " + current + ": " + e.getMessage();
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public @Nullable String problem() {
+        return problem;
+    }
+
+    @Override
+    public void close() throws IOException {
+        closeCurrent();
+    }
+
+    private void closeCurrent() throws IOException {
+        FileChannel c = channel;
+        channel = null;
+        if (c != null) {
+            try {
+                c.force(true);
+            } finally {
+                c.close();
+            }
+        }
+    }
+
+    static Continuation findContinuation(Path directory) throws IOException {
+        List<Path> files = trailFiles(directory);
+        for (int i = files.size() - 1; i >= 0; i--) {
+            Path file = files.get(i);
+            Continuation c = lastLine(file);
+            if (c != null) {
+                return c;
+            }
+            // A crash before the file's first line was complete: nothing in it can be checked or continued.
+            Path aside = file.resolveSibling(file.getFileName() + ".torn");
+            Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+            log.warn("audit trail: {} holds no complete line ({} bytes); moved aside to {}", file, Files.size(aside), aside);
+        }
+        return new Continuation(null, 0, AuditChain.GENESIS, 0);
+    }
+
+    /** Trail files in name order, which is chain order. */
+    static List<Path> trailFiles(Path directory) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "audit-*.jsonl")) {
+            for (Path p : ds) {
+                if (NAME.matcher(p.getFileName().toString()).matches()) {
+                    out.add(p);
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static @Nullable Continuation lastLine(Path file) throws IOException {
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            long length = c.size();
+            int window = (int) Math.min(length, 2L * MAX_LINE + 2);
+            ByteBuffer tail = ByteBuffer.allocate(window);
+            long from = length - window;
+            while (tail.hasRemaining()) {
+                if (c.read(tail, from + tail.position()) < 0) {
+                    break;
+                }
+            }
+            byte[] bytes = tail.array();
+            int lastNewline = lastIndexOf(bytes, window - 1);
+            if (lastNewline < 0) {
+                if (from == 0) {
+                    return null;
+                }
+                throw new IOException("cannot continue the audit trail: " + file + " ends with a line longer than "
+                        + MAX_LINE + " bytes");
+            }
+            int start = lastIndexOf(bytes, lastNewline - 1) + 1;
+            if (start == 0 && from > 0) {
+                throw new IOException("cannot continue the audit trail: the last line of " + file + " is longer than "
+                        + MAX_LINE + " bytes");
+            }
+            String head = new String(bytes, start, Math.min(lastNewline - start, 128), StandardCharsets.US_ASCII);
+            Matcher m = SEQ.matcher(head);
+            if (!m.find()) {
+                throw new IOException("cannot continue the audit trail: the last complete line of " + file
+                        + " is not an audit line (run zerogate audit verify on it)");
+            }
+            long seq = Long.parseLong(m.group(1));
+            String hash = AuditChain.hash(bytes, start, lastNewline - start);
+            long discarded = window - 1 - lastNewline;
+            return new Continuation(file.getFileName().toString(), seq, hash, discarded);
+        }
+    }
+
+    private static int lastIndexOf(byte[] bytes, int from) {
+        for (int i = from; i >= 0; i--) {
+            if (bytes[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
