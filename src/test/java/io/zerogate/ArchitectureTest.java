@@ -59,4 +59,17 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("io.zerogate.server..", "io.zerogate.chain..")
                 .check(classes);
     }
+
+    @Test
+    void theAuditTrailReadsOutcomesNotTheWire() {
+        // Records are built from the chain's outcome and the facts stages attached, never from Netty objects, so
+        // that what is recorded is what the chain decided on; and the data plane does not know the audit trail.
+        noClasses().that().resideInAPackage("io.zerogate.audit..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "io.zerogate.server..",
+                        "io.zerogate.upstream..", "io.zerogate.admin..")
+                .check(classes);
+        noClasses().that().resideInAnyPackage("io.zerogate.server..", "io.zerogate.upstream..", "io.zerogate.chain..")
+                .should().dependOnClassesThat().resideInAPackage("io.zerogate.audit..")
+                .check(classes);
+    }
 }
