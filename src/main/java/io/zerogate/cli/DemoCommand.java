@@ -89,6 +89,10 @@ final class DemoCommand implements Callable<Integer> {
                         issuer.issuer()));
                 return serve(api, issuer, file);
             } finally {
+                if (check) {
+                    // A check run leaves nothing behind; an interactive run keeps its audit trail to be verified.
+                    deleteTree(dir.resolve("audit"));
+                }
                 // Generated for this run only; every --check run would otherwise leave them behind.
                 for (String name : FILES) {
                     Files.deleteIfExists(dir.resolve(name));
@@ -98,6 +102,17 @@ final class DemoCommand implements Callable<Integer> {
                 } catch (DirectoryNotEmptyException editorFiles) {
                     // Whatever an editor left beside the file is the user's to remove.
                 }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
@@ -136,7 +151,9 @@ final class DemoCommand implements Callable<Integer> {
             DemoTokens tokens = DemoTokens.mint(issuer);
             List<Example> examples = examples(gw, mtls, admin, file.getParent(), tokens);
             if (check) {
-                return runChecks(examples, gw, mtls, admin, file.getParent());
+                int result = runChecks(examples, gw, mtls, admin, file.getParent());
+                System.out.println("audit trail: " + verifyCommand(file.resolveSibling("audit")));
+                return result;
             }
             printIntro(file, api.address().getPort(), gw, mtls, admin, issuer, tokens, examples);
             CountDownLatch stop = new CountDownLatch(1);
@@ -146,6 +163,12 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             gateway.shutdown(Duration.ofSeconds(2));
         }
+    }
+
+    /** The command that checks the demo's audit trail against the public half of its signing key. */
+    static String verifyCommand(Path auditDir) {
+        Path key = io.zerogate.audit.AuditKeys.publicKeyFile(auditDir.resolve("audit-signing-key.pem"));
+        return "./zerogate audit verify --public-key " + key + " " + auditDir;
     }
 
     private static int usable(int wanted) {
@@ -198,6 +221,10 @@ final class DemoCommand implements Callable<Integer> {
                       client_ca: ca.crt
                 admin:
                   address: 127.0.0.1:%d
+                # One hash-chained audit record per request, sealed by a signed checkpoint within a second.
+                audit:
+                  file: { directory: audit }
+                  checkpoint_interval: 1s
                 # Workload identities (SPIFFE IDs in client certificates) from this trust domain are accepted.
                 workloads:
                   trust_domains: [demo.zerogate]
@@ -313,7 +340,8 @@ final class DemoCommand implements Callable<Integer> {
                 .append("  admin       http://127.0.0.1:").append(admin).append("  (/healthz /readyz /metrics)\n")
                 .append("  sample API  http://127.0.0.1:").append(upstream).append("  (behind the gateway)\n")
                 .append("  issuer      ").append(issuer.issuer()).append("  (development token issuer: POST /token for more)\n")
-                .append("  config      ").append(file).append("  (edit it: it is reloaded on save)\n\n")
+                .append("  config      ").append(file).append("  (edit it: it is reloaded on save)\n")
+                .append("  audit       ").append(file.resolveSibling("audit")).append("  (kept after the demo ends)\n\n")
                 .append("Tokens for alice (valid for an hour): after a password, after a one-time code, and a tampered one:\n\n")
                 .append("  TOKEN=").append(tokens.password()).append("\n\n")
                 .append("  MFA_TOKEN=").append(tokens.mfa()).append("\n\n")
@@ -322,6 +350,8 @@ final class DemoCommand implements Callable<Integer> {
         for (Example e : examples) {
             out.append("\n  # ").append(e.title()).append(" (expect ").append(e.expected()).append(")\n  ").append(e.curl()).append('\n');
         }
+        out.append("\n  # Check the audit trail: every request above is in it, hash-chained and signed (exit code 0 when intact)\n  ")
+                .append(verifyCommand(file.resolveSibling("audit"))).append('\n');
         out.append("\nPress Ctrl-C to stop.\n");
         System.out.print(out);
         System.out.flush();

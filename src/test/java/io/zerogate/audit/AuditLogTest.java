@@ -84,6 +84,21 @@ class AuditLogTest {
     }
 
     @Test
+    void aDirectoryHoldsTheTrailOfOneGatewayAtATime() throws Exception {
+        AuditConfig config = config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64);
+        AuditLog first = AuditLog.start(config, List.of(), AuditObserver.NONE, Clock.systemUTC());
+        try {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(
+                    () -> AuditLog.start(config, List.of(), AuditObserver.NONE, Clock.systemUTC())))
+                    .isInstanceOf(IOException.class).hasMessageContaining("is in use by another gateway");
+        } finally {
+            first.close();
+        }
+        AuditLog.start(config, List.of(), AuditObserver.NONE, Clock.systemUTC()).close();
+        AuditGatewayTest.assertChainIntact(lines());
+    }
+
+    @Test
     void aFullFileIsSealedAndTheNextOneContinuesTheChain() throws Exception {
         AuditLog log = AuditLog.start(config(1000, 600, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(),
                 AuditObserver.NONE, Clock.systemUTC());

@@ -50,13 +50,15 @@ public final class FileAuditSink implements AuditSink {
     private final long rotateMillis;
     private final Clock clock;
     private final Continuation continuation;
+    private final FileChannel lock;
     private @Nullable FileChannel channel;
     private @Nullable Path current;
     private long size;
     private long openedAt;
     private volatile @Nullable String problem;
 
-    private FileAuditSink(AuditConfig.FileSink config, Clock clock, Continuation continuation) {
+    private FileAuditSink(AuditConfig.FileSink config, Clock clock, Continuation continuation, FileChannel lock) {
+        this.lock = lock;
         this.directory = config.directory();
         this.rotateBytes = config.rotateBytes();
         this.rotateMillis = config.rotateInterval().toMillis();
@@ -67,7 +69,21 @@ public final class FileAuditSink implements AuditSink {
     /** Opens the directory (creating it) and reads where the trail in it stops; no file is started yet. */
     public static FileAuditSink open(AuditConfig.FileSink config, Clock clock) throws IOException {
         Files.createDirectories(config.directory());
-        return new FileAuditSink(config, clock, findContinuation(config.directory()));
+        // Two gateways appending to one trail would fork the chain: the directory belongs to one writer.
+        FileChannel lock = FileChannel.open(config.directory().resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        try {
+            if (lock.tryLock() == null) {
+                throw new IOException("the audit directory " + config.directory() + " is in use by another gateway");
+            }
+            return new FileAuditSink(config, clock, findContinuation(config.directory()), lock);
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock.close();
+            throw new IOException("the audit directory " + config.directory() + " is in use by another gateway");
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     public Continuation continuation() {
@@ -156,7 +172,11 @@ public final class FileAuditSink implements AuditSink {
 
     @Override
     public void close() throws IOException {
-        closeCurrent();
+        try {
+            closeCurrent();
+        } finally {
+            lock.close();
+        }
     }
 
     private void closeCurrent() throws IOException {
