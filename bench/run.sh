@@ -60,7 +60,7 @@ export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:-$(default_java_opts)}
 #   5. optionally write check_h2_push — run once ZeroGate forwards; a non-zero return stops the
 #      benchmark (for proving the configuration does what the scenario claims).
 # ---------------------------------------------------------------------------------------------
-ZG_SCENARIOS=(forward tls h2 jwt jwt-uncached local-limit redis-limit)
+ZG_SCENARIOS=(forward tls h2 jwt jwt-uncached local-limit redis-limit audit)
 declare -A SCENARIO_DESC=(
   [forward]="plain HTTP/1.1 forwarding on a public route (no auth, no limits)"
   [tls]="forwarding behind TLS 1.3 (TLS_AES_128_GCM_SHA256, keep-alive), compared with nginx behind TLS"
@@ -69,6 +69,7 @@ declare -A SCENARIO_DESC=(
   [jwt-uncached]="as jwt with token_cache_size: 0, so every request pays a full RS256 signature check"
   [local-limit]="as forward plus one GCRA limit counting every request on the embedded store (never refusing)"
   [redis-limit]="as local-limit with the count in a redis-server on loopback (started by the script)"
+  [audit]="as forward plus the audit trail: one hash-chained record per request to the file sink, signed checkpoints"
 )
 declare -A SCENARIO_PEER=(
   [forward]=nginx
@@ -78,9 +79,10 @@ declare -A SCENARIO_PEER=(
   [jwt-uncached]=nginx-jwt
   [local-limit]=nginx
   [redis-limit]=nginx
+  [audit]=nginx
 )
 # Scenarios that add one thing to another are also compared with it, when both run.
-declare -A SCENARIO_BASE=([local-limit]=forward [redis-limit]=forward)
+declare -A SCENARIO_BASE=([local-limit]=forward [redis-limit]=forward [audit]=forward)
 
 # The load tool per scenario and per nginx peer; wrk unless named here.
 declare -A SCENARIO_TOOL=([h2]=h2load [nginx-h2]=h2load)
@@ -328,6 +330,35 @@ scenario_redis_limit() {
 
 # The limit must really be checked: a response names it in RateLimit-Policy, and the gateway's
 # counter of allowed checks of that limit grows by one per request.
+config_audit() {
+  rm -rf "$TMP_DIR/audit"
+  zerogate_yaml "" "audit:
+  file: { directory: $TMP_DIR/audit }
+" >"$1"
+}
+
+scenario_audit() {
+  scenario_forward
+}
+
+# Auditing must really be on: the request id of a response shows up in a record of the trail.
+check_audit() {
+  local id
+  id=$(curl -s -D - -o /dev/null --max-time 5 "$SC_URL" 2>/dev/null | tr -d '\r' | sed -n 's/^[Xx]-[Rr]equest-[Ii]d: //p')
+  if [[ -z $id ]]; then
+    log "ZeroGate's response carries no X-Request-Id"
+    return 1
+  fi
+  for _ in $(seq 50); do
+    if grep -qs "\"request_id\":\"$id\"" "$TMP_DIR"/audit/audit-*.jsonl; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "no audit record for request $id in $TMP_DIR/audit"
+  return 1
+}
+
 check_local_limit() {
   local headers before after
   header_args

@@ -19,7 +19,6 @@ import io.zerogate.identity.ClientCertificateStage;
 import io.zerogate.identity.IdentityAssertionStage;
 import io.zerogate.identity.IdentityStage;
 import io.zerogate.identity.TransportIdentity;
-import io.zerogate.limits.LimitObserver;
 import io.zerogate.limits.LimitsStage;
 import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
@@ -220,7 +219,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Compiles a configuration into everything a request reads, reusing what {@code previous} has live. */
     static Compiled compile(GatewayConfig config, @Nullable Compiled previous, IdentityRuntime identity,
-                            LimitObserver limitObserver) throws ConfigException {
+                            GatewayMetrics metrics) throws ConfigException {
         GatewaySnapshot snapshot = GatewaySnapshot.compile(config);
         SharedState shared;
         if (previous != null && previous.state().config().equals(config.state())) {
@@ -247,7 +246,7 @@ public final class Gateway implements AutoCloseable {
             throw new ConfigException(config.source(), 0, "identity", "cannot set up identity checks: " + e.getMessage());
         }
         try {
-            LimitsStage limits = LimitsStage.compile(config, shared, identity.clock(), System::nanoTime, limitObserver);
+            LimitsStage limits = LimitsStage.compile(config, shared, identity.clock(), System::nanoTime, metrics);
             Chain chain = new Chain(List.of(
                     new ChainStep("client-certificate", new ClientCertificateStage()),
                     new ChainStep("identity", new IdentityStage(authenticators)),
@@ -256,7 +255,7 @@ public final class Gateway implements AutoCloseable {
                     new ChainStep("route-access", new RouteAccessStage()),
                     new ChainStep("limits", limits),
                     new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
-            ), config.timeouts().stage());
+            ), config.timeouts().stage(), metrics);
             return new Compiled(new RuntimeSnapshot(snapshot, chain, Upstreams.build(config,
                     previous == null ? null : previous.runtime().upstreams())), authenticators, shared, limits);
         } catch (ConfigException | RuntimeException e) {

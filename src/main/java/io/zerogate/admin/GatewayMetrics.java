@@ -6,7 +6,10 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.zerogate.chain.Decision;
 import io.zerogate.chain.ExchangeOutcome;
+import io.zerogate.chain.ReasonCode;
+import io.zerogate.chain.StageObserver;
 import io.zerogate.chain.OutcomeSink;
 import io.zerogate.limits.LimitObserver;
 import io.zerogate.server.Http2Events;
@@ -26,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * and the health of every upstream target. Meters are created once per label set and cached, so recording an
  * outcome costs a map lookup and two atomic updates.
  */
-public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver {
+public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver, StageObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
@@ -50,7 +53,12 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
             .description("requests in flight per upstream target")
             .register(registry);
 
+    private final ConcurrentHashMap<String, StageMeters> stages = new ConcurrentHashMap<>();
+
     private record Labels(String listener, String route, int status, String decision) {}
+
+    /** The meters of one stage of the chain: decisions by outcome, and the time of the sampled runs. */
+    private record StageMeters(Counter proceeded, Timer duration, ConcurrentHashMap<ReasonCode, Counter> denied) {}
 
     /** A name (a listener, a limit) and one word for what happened to it (a failure reason, a reload result). */
     private record NamedOutcome(String name, String outcome) {}
@@ -198,6 +206,29 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
         fetchesByIssuer.forEach((issuer, fetches) ->
                 rows.add(MultiGauge.Row.of(Tags.of("issuer", issuer), fetches, f -> (double) f.getAsLong())));
         keyFetches.register(rows, true);
+    }
+
+    @Override
+    public void decided(String stage, Decision decision, long nanos) {
+        StageMeters m = stages.get(stage);
+        if (m == null) {
+            m = stages.computeIfAbsent(stage, s -> new StageMeters(stageDecisions(s, "continue"),
+                    Timer.builder("zerogate_stage_duration").description("time a stage of the chain takes (sampled requests)")
+                            .tag("stage", s).register(registry), new ConcurrentHashMap<>()));
+        }
+        if (decision instanceof Decision.Deny deny) {
+            m.denied().computeIfAbsent(deny.reason(), r -> stageDecisions(stage, r.code())).increment();
+        } else {
+            m.proceeded().increment();
+        }
+        if (nanos >= 0) {
+            m.duration().record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private Counter stageDecisions(String stage, String decision) {
+        return Counter.builder("zerogate_stage_decisions").description("decisions of each stage of the chain")
+                .tags("stage", stage, "decision", decision).register(registry);
     }
 
     /** The registry every meter of the gateway lives in. */

@@ -2,6 +2,8 @@ package io.zerogate.chain;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,11 +22,30 @@ public final class Chain {
 
     private static final Logger log = LoggerFactory.getLogger(Chain.class);
 
+    /** One exchange in this many has its stages timed: a clock read per stage is not free at full load. */
+    static final int TIMED_ONE_IN = 16;
+
     private final ChainStep[] steps;
     private final long stageTimeoutNanos;
+    private final StageObserver observer;
+    private final int timedOneIn;
 
     public Chain(List<ChainStep> steps, Duration stageTimeout) {
+        this(steps, stageTimeout, StageObserver.NONE);
+    }
+
+    public Chain(List<ChainStep> steps, Duration stageTimeout, StageObserver observer) {
+        this(steps, stageTimeout, observer, TIMED_ONE_IN);
+    }
+
+    /** @param timedOneIn one exchange in this many has its stages timed (1: every exchange) */
+    Chain(List<ChainStep> steps, Duration stageTimeout, StageObserver observer, int timedOneIn) {
+        if (timedOneIn < 1) {
+            throw new IllegalArgumentException("timedOneIn: " + timedOneIn + " (expected: >= 1)");
+        }
+        this.timedOneIn = timedOneIn;
         this.steps = steps.toArray(ChainStep[]::new);
+        this.observer = Objects.requireNonNull(observer, "observer");
         if (stageTimeout.isNegative() || stageTimeout.isZero()) {
             throw new IllegalArgumentException("stageTimeout: " + stageTimeout + " (expected: > 0)");
         }
@@ -44,14 +65,17 @@ public final class Chain {
      */
     public CompletionStage<Decision> run(Exchange exchange, ScheduledExecutorService loop) {
         exchange.bindLoop(loop);
+        boolean timed = timedOneIn == 1 || ThreadLocalRandom.current().nextInt(timedOneIn) == 0;
         for (int i = 0; i < steps.length; i++) {
+            long started = timed ? System.nanoTime() : 0;
             CompletableFuture<Decision> answer = invoke(steps[i], exchange);
             if (!answer.isDone()) {
                 CompletableFuture<Decision> result = new CompletableFuture<>();
-                awaitThenContinue(answer, i, exchange, loop, result);
+                awaitThenContinue(answer, i, exchange, loop, result, timed, started);
                 return result;
             }
             Decision d = settled(steps[i], answer);
+            observe(steps[i], d, timed, started);
             if (d instanceof Decision.Deny) {
                 return CompletableFuture.completedFuture(d);
             }
@@ -59,8 +83,17 @@ public final class Chain {
         return CompletableFuture.completedFuture(Decision.proceed());
     }
 
+    private void observe(ChainStep step, Decision d, boolean timed, long started) {
+        try {
+            observer.decided(step.name(), d, timed ? System.nanoTime() - started : -1);
+        } catch (RuntimeException e) {
+            log.warn("stage observer failed for stage {}", step.name(), e);
+        }
+    }
+
     private void awaitThenContinue(CompletableFuture<Decision> answer, int index, Exchange exchange,
-                                   ScheduledExecutorService loop, CompletableFuture<Decision> result) {
+                                   ScheduledExecutorService loop, CompletableFuture<Decision> result,
+                                   boolean timed, long started) {
         ChainStep step = steps[index];
         ScheduledFuture<?> timer = loop.schedule(() -> {
             if (answer.complete(Decision.deny(ReasonCode.STAGE_TIMEOUT, "stage " + step.name() + " timed out"))) {
@@ -71,17 +104,20 @@ public final class Chain {
             timer.cancel(false);
             Runnable resume = () -> {
                 Decision decision = settled(step, answer);
+                observe(step, decision, timed, started);
                 if (decision instanceof Decision.Deny) {
                     result.complete(decision);
                     return;
                 }
                 for (int i = index + 1; i < steps.length; i++) {
+                    long nextStarted = timed ? System.nanoTime() : 0;
                     CompletableFuture<Decision> next = invoke(steps[i], exchange);
                     if (!next.isDone()) {
-                        awaitThenContinue(next, i, exchange, loop, result);
+                        awaitThenContinue(next, i, exchange, loop, result, timed, nextStarted);
                         return;
                     }
                     Decision nd = settled(steps[i], next);
+                    observe(steps[i], nd, timed, nextStarted);
                     if (nd instanceof Decision.Deny) {
                         result.complete(nd);
                         return;

@@ -187,6 +187,21 @@ class AuditGatewayTest {
     }
 
     @Test
+    void metricsCountStageDecisionsAndWrittenRecords() throws Exception {
+        assertThat(get("/items/9", "X-Caller", "metrics").statusCode()).isEqualTo(200);
+        assertThat(get("/items/9", "X-Caller", "metrics").statusCode()).isEqualTo(429);
+        Await.until("the records to be written", Duration.ofSeconds(10),
+                () -> gateway.gateway().metrics().scrape().matches("(?s).*zerogate_audit_records_total [1-9].*"));
+        String scrape = gateway.gateway().metrics().scrape();
+        assertThat(scrape).containsPattern("zerogate_stage_decisions_total\\{decision=\"continue\",stage=\"limits\"} [1-9]")
+                .containsPattern("zerogate_stage_decisions_total\\{decision=\"rate_limited\",stage=\"limits\"} [1-9]")
+                .contains("zerogate_stage_duration_seconds_count{stage=\"route-access\"}")
+                .containsPattern("zerogate_audit_checkpoints_total [1-9]")
+                .contains("zerogate_audit_queue_depth ")
+                .contains("zerogate_audit_sink_failing{sink=\"file\"} 0.0");
+    }
+
+    @Test
     void anUpstreamFailureIsRecordedAsErrored() throws Exception {
         HttpResponse<String> r = get("/dead");
         assertThat(r.statusCode()).isEqualTo(502);

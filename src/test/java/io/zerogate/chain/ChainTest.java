@@ -46,6 +46,26 @@ class ChainTest {
     }
 
     @Test
+    void everyDecisionIsObservedWithTheTimeOfItsStageIncludingOneThatAnswersLater() throws Exception {
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        StageObserver observer = (stage, decision, nanos) -> seen.add(stage + ":"
+                + (decision instanceof Decision.Deny d ? d.reason().code() : "continue") + ":" + (nanos >= 0));
+        Stage later = ex -> CompletableFuture.supplyAsync(Decision::proceed,
+                CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS));
+        Stage deny = ex -> CompletableFuture.completedFuture(Decision.deny(ReasonCode.NO_RULE, "nope"));
+        List<ChainStep> steps = List.of(new ChainStep("first", allow("a")), new ChainStep("later", later),
+                new ChainStep("deny", deny), new ChainStep("never", allow("never")));
+        new Chain(steps, Duration.ofSeconds(1), observer, 1).run(exchange(), loop).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(seen).containsExactly("first:continue:true", "later:continue:true", "deny:no_rule:true");
+
+        seen.clear();
+        // Sampling off for this exchange: decisions are still observed, without a time.
+        new Chain(steps, Duration.ofSeconds(1), observer, Integer.MAX_VALUE).run(exchange(), loop).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+        assertThat(seen).containsExactly("first:continue:false", "later:continue:false", "deny:no_rule:false");
+    }
+
+    @Test
     void allStagesRunInOrderAndTheRequestProceeds() throws Exception {
         Decision d = run(Duration.ofSeconds(1), allow("a"), allow("b"), allow("c"));
         assertThat(d).isEqualTo(Decision.proceed());
