@@ -2,6 +2,7 @@ package io.zerogate;
 
 import io.zerogate.admin.AdminServer;
 import io.zerogate.admin.AuditMetrics;
+import io.zerogate.admin.SpanExport;
 import io.zerogate.audit.AuditLog;
 import io.zerogate.audit.ExchangeRecorder;
 import io.zerogate.chain.OutcomeSink;
@@ -66,10 +67,13 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean ready;
     private volatile boolean closed;
     private final @Nullable AuditLog audit;
+    private final @Nullable SpanExport spans;
 
     private Gateway(AtomicReference<RuntimeSnapshot> current, GatewayServer server, GatewayMetrics metrics,
-                    HealthChecker health, IdentityRuntime identity, Compiled compiled, @Nullable AuditLog audit) {
+                    HealthChecker health, IdentityRuntime identity, Compiled compiled, @Nullable AuditLog audit,
+                    @Nullable SpanExport spans) {
         this.audit = audit;
+        this.spans = spans;
         this.current = current;
         this.server = server;
         this.metrics = metrics;
@@ -136,6 +140,11 @@ public final class Gateway implements AutoCloseable {
         }
         OutcomeSink outcomes = audit == null ? metrics
                 : OutcomeSink.both(metrics, new ExchangeRecorder(audit, config.audit().headers(), Clock.systemUTC()));
+        SpanExport spans = config.tracing() == null ? null : SpanExport.start(config.tracing(), Clock.systemUTC());
+        if (spans != null) {
+            outcomes = OutcomeSink.both(outcomes, spans);
+            log.info("tracing: exporting spans to {}", config.tracing().endpoint());
+        }
         AtomicReference<RuntimeSnapshot> current = new AtomicReference<>(first.runtime());
         Transport transport = Transport.best();
         GatewayServer server = new GatewayServer(transport, eventLoops, current::get, outcomes, System::nanoTime,
@@ -147,7 +156,7 @@ public final class Gateway implements AutoCloseable {
                 },
                 metrics, metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
-        Gateway g = new Gateway(current, server, metrics, health, identity, first, audit);
+        Gateway g = new Gateway(current, server, metrics, health, identity, first, audit, spans);
         try {
             if (!config.identity().issuers().isEmpty() || config.identity().assertion().enabled()) {
                 log.info("signature provider: {}", io.zerogate.identity.SignatureProviders.describe());
@@ -283,8 +292,9 @@ public final class Gateway implements AutoCloseable {
                 || !next.config().config().admin().equals(previous.config().config().admin())) {
             log.warn("listener settings or the admin address changed in {}; they take effect on restart", next.config().config().source());
         }
-        if (!java.util.Objects.equals(next.config().config().audit(), previous.config().config().audit())) {
-            log.warn("audit settings changed in {}; they take effect on restart", next.config().config().source());
+        if (!java.util.Objects.equals(next.config().config().audit(), previous.config().config().audit())
+                || !java.util.Objects.equals(next.config().config().tracing(), previous.config().config().tracing())) {
+            log.warn("audit or tracing settings changed in {}; they take effect on restart", next.config().config().source());
         }
         current.set(next);
         Authenticators replaced = authenticators;
@@ -372,6 +382,10 @@ public final class Gateway implements AutoCloseable {
         if (trail != null) {
             // After the listeners: every request that ended has handed over its record.
             trail.close();
+        }
+        SpanExport exporter = spans;
+        if (exporter != null) {
+            exporter.close();
         }
         log.info("gateway stopped");
     }

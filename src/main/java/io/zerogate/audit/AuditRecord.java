@@ -36,6 +36,9 @@ import org.jspecify.annotations.Nullable;
  * @param chainMicros    time spent deciding (all stages), or 0 when the chain did not run
  * @param upstreamMicros from the request being sent upstream to the end of the upstream response, or 0
  * @param headers        request headers from the configured allowlist, names lower-cased
+ * @param spanId         the gateway's span in the trace (16 hex digits), or null when not known
+ * @param parentSpanId   the client's span the gateway's span continues, or null
+ * @param sampled        whether the trace is sampled, so that the exchange's span is exported
  */
 public record AuditRecord(
         Instant time,
@@ -64,7 +67,10 @@ public record AuditRecord(
         long totalMicros,
         long chainMicros,
         long upstreamMicros,
-        Map<String, String> headers) {
+        Map<String, String> headers,
+        @Nullable String spanId,
+        @Nullable String parentSpanId,
+        boolean sampled) {
 
     /** What became of an exchange. */
     public enum Outcome {
@@ -113,6 +119,18 @@ public record AuditRecord(
      * @param local     counted on this node alone because the shared store could not be reached
      */
     public record LimitState(String key, long remaining, boolean local) {}
+
+    /** A record without span ids (of an exchange whose trace is not exported). */
+    public AuditRecord(Instant time, String requestId, String traceId, String listener, @Nullable String routeId,
+                       String method, String host, @Nullable String pathTemplate, String path, String clientAddress,
+                       @Nullable String forwardedFor, @Nullable SubjectFacts subject, @Nullable DeviceFacts device,
+                       Outcome outcome, @Nullable String reason, @Nullable String rule, @Nullable String detail,
+                       List<String> shadow, @Nullable LimitState limit, @Nullable String upstream, int status, long bytesIn,
+                       long bytesOut, long totalMicros, long chainMicros, long upstreamMicros, Map<String, String> headers) {
+        this(time, requestId, traceId, listener, routeId, method, host, pathTemplate, path, clientAddress, forwardedFor,
+                subject, device, outcome, reason, rule, detail, shadow, limit, upstream, status, bytesIn, bytesOut,
+                totalMicros, chainMicros, upstreamMicros, headers, null, null, false);
+    }
 
     public AuditRecord {
         Objects.requireNonNull(time, "time");

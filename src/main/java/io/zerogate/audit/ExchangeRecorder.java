@@ -85,7 +85,8 @@ public final class ExchangeRecorder implements OutcomeSink {
                 subject, null, outcome(o), refusal == null ? null : refusal.reason().code(),
                 refusal == null ? null : refusal.ruleId(), refusal == null ? null : refusal.detail(), shadow, limit,
                 o.upstream(), o.status(), o.bytesIn(), o.bytesOut(), o.durationNanos() / 1000, o.chainNanos() / 1000,
-                o.upstreamNanos() / 1000, head == null ? Map.of() : allowedHeaders(head));
+                o.upstreamNanos() / 1000, head == null ? Map.of() : allowedHeaders(head), o.trace().spanId(),
+                o.trace().parentId(), o.trace().sampled());
     }
 
     private static AuditRecord.Outcome outcome(ExchangeOutcome o) {

@@ -27,6 +27,8 @@ final class RecordEncoder {
             g.writeStringField("time", time(r.time()));
             g.writeStringField("request_id", r.requestId());
             g.writeStringField("trace_id", r.traceId());
+            optional(g, "span_id", r.spanId());
+            optional(g, "parent_span_id", r.parentSpanId());
             g.writeStringField("listener", r.listener());
             optional(g, "route_id", r.routeId());
             g.writeStringField("method", r.method());

@@ -10,10 +10,16 @@ import org.jspecify.annotations.Nullable;
  *
  * @param traceId   32 lower-case hex digits, not all zero
  * @param spanId    the gateway's span: 16 lower-case hex digits, not all zero
- * @param flags     the trace flags, passed on unchanged (bit 0: sampled)
+ * @param parentId  the client's span named in its {@code traceparent}, or null for a new trace
+ * @param flags     the trace flags: the client's, or for a new trace sampled when the gateway exports spans
  * @param continued true when the trace came from the client's {@code traceparent}
  */
-public record TraceContext(String traceId, String spanId, int flags, boolean continued) {
+public record TraceContext(String traceId, String spanId, @Nullable String parentId, int flags, boolean continued) {
+
+    /** Whether the trace is sampled (flag bit 0): its spans are exported. */
+    public boolean sampled() {
+        return (flags & 0x01) != 0;
+    }
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -22,13 +28,18 @@ public record TraceContext(String traceId, String spanId, int flags, boolean con
      * invalid (a malformed header is not an error: it is replaced, as the specification asks).
      */
     public static TraceContext from(@Nullable String traceparent) {
+        return from(traceparent, false);
+    }
+
+    /** As {@link #from(String)}; a new trace is marked sampled when {@code sampleNew} (the gateway exports spans). */
+    public static TraceContext from(@Nullable String traceparent, boolean sampleNew) {
         if (traceparent != null) {
             TraceContext parsed = parse(traceparent.trim());
             if (parsed != null) {
                 return parsed;
             }
         }
-        return new TraceContext(randomHex(32), randomHex(16), 0, false);
+        return new TraceContext(randomHex(32), randomHex(16), null, sampleNew ? 1 : 0, false);
     }
 
     /** The {@code traceparent} value that names the gateway's span as the parent. */
@@ -52,7 +63,7 @@ public record TraceContext(String traceId, String spanId, int flags, boolean con
         if (!isHex(traceId) || !isHex(parentId) || !isHex(flags) || allZero(traceId) || allZero(parentId)) {
             return null;
         }
-        return new TraceContext(traceId, randomHex(16), Integer.parseInt(flags, 16) & 0x01, true);
+        return new TraceContext(traceId, randomHex(16), parentId, Integer.parseInt(flags, 16) & 0x01, true);
     }
 
     private static boolean isHex(String s) {

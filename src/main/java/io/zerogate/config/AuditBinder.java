@@ -142,7 +142,20 @@ final class AuditBinder {
         return new ArrayList<>(out);
     }
 
-    private static Map<String, Secret> secretHeaders(@Nullable ConfigNode node) throws ConfigException {
+    /** The {@code tracing} section, or null when spans are not exported. */
+    static @Nullable TracingConfig tracing(@Nullable ConfigNode node) throws ConfigException {
+        if (node == null) {
+            return null;
+        }
+        ConfigMapping m = node.mapping("otlp", "service_name");
+        ConfigMapping otlp = m.required("otlp").mapping("endpoint", "headers", "timeout");
+        ConfigNode nameNode = m.optional("service_name");
+        return new TracingConfig(IdentityBinder.fetchableUrl(otlp.required("endpoint").string()),
+                secretHeaders(otlp.optional("headers")), otlp.duration("timeout", Duration.ofSeconds(10)),
+                nameNode == null ? "zerogate" : nameNode.string().text());
+    }
+
+    static Map<String, Secret> secretHeaders(@Nullable ConfigNode node) throws ConfigException {
         Map<String, Secret> out = new LinkedHashMap<>();
         if (node == null) {
             return out;

@@ -123,7 +123,7 @@ public final class ConfigLoader {
         }
         checkVersion(new ConfigNode(document, version.value(), "version"));
         ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "workloads", "identity",
-                "state", "limits", "rate_limits", "audit", "timeouts", "services", "routes");
+                "state", "limits", "rate_limits", "audit", "tracing", "timeouts", "services", "routes");
         List<ListenerConfig> listeners = listeners(m.required("listeners"));
         AdminConfig admin = admin(m.optional("admin"));
         TrustedProxies trustedProxies = trustedProxies(m.optional("trusted_proxies"));
@@ -138,8 +138,9 @@ public final class ConfigLoader {
         List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet(), identity, limitIds);
         AuditConfig audit = AuditBinder.audit(m.optional("audit"), document.references().baseDirectory(),
                 credentialHeaders(identity));
+        TracingConfig tracing = AuditBinder.tracing(m.optional("tracing"));
         return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, identity, state,
-                limits, rateLimits, audit, timeouts, services, routes);
+                limits, rateLimits, audit, tracing, timeouts, services, routes);
     }
 
     /** Request headers the identity section reads credentials from: never copied into audit records. */

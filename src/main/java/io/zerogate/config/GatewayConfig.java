@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param source where the document came from (a file path, or a name for an in-memory document)
  * @param audit  the audit trail's configuration, or null when auditing is off
+ * @param tracing where spans are exported, or null when they are not
  */
 public record GatewayConfig(
         String source,
@@ -23,6 +24,7 @@ public record GatewayConfig(
         ServerLimits limits,
         RateLimitsConfig rateLimits,
         @Nullable AuditConfig audit,
+        @Nullable TracingConfig tracing,
         Timeouts timeouts,
         Map<String, ServiceConfig> services,
         List<RouteConfig> routes) {

@@ -428,7 +428,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             attachPeerFacts(exchange);
         }
         server.requestStarted();
-        TraceContext trace = TraceContext.from(headers.get(TRACEPARENT));
+        TraceContext trace = TraceContext.from(headers.get(TRACEPARENT), state.config().config().tracing() != null);
         ProxiedRequest r = new ProxiedRequest(this, server, request, exchange, trace, service, state, ok, hostHeader,
                 expectContinue, bodyFollows);
         current = r;
@@ -514,7 +514,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         String target = request.uri();
         RequestHead head = new NettyRequestHead(request.method().name(), scheme, host,
                 target.length() > RECORDED_TARGET ? target.substring(0, RECORDED_TARGET) : target, null, headers, target);
-        server.requestEnded(new ExchangeOutcome(requestId, listener, TraceContext.from(headers.get(TRACEPARENT)), head,
+        server.requestEnded(new ExchangeOutcome(requestId, listener, TraceContext.from(headers.get(TRACEPARENT),
+                server.state.get().config().config().tracing() != null), head,
                 client, null, routeId, request.method().name(), deny.status(), deny, null, 0, 0,
                 server.nanoClock.getAsLong() - start, 0, 0, false));
         if (keepAlive) {
@@ -560,7 +561,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         closeAfterResponse = true;
         writeProblem(deny, requestId, false, true);
         InetSocketAddress peer = (InetSocketAddress) ctx().channel().remoteAddress();
-        server.requestEnded(new ExchangeOutcome(requestId, listener, TraceContext.from(null), null,
+        server.requestEnded(new ExchangeOutcome(requestId, listener, TraceContext.from(null, server.state.get().config().config().tracing() != null), null,
                 new ClientAddress(peer, null), null, null, "-", deny.status(), deny, null, 0, 0, 0, 0, 0, false));
     }
 

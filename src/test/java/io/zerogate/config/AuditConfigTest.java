@@ -125,4 +125,21 @@ class AuditConfigTest {
                 """, Map.<String, String>of()::get));
         assertThat(e.getMessage()).contains("audit.headers[0]", "carries credentials");
     }
+
+    @Test
+    void tracingNamesAnOtlpEndpointWithSecretHeaders() throws Exception {
+        TracingConfig t = parse("""
+                tracing:
+                  otlp: { endpoint: "https://otel.example.com/v1/traces", headers: { X-Key: "${env:COLLECTOR_TOKEN}" } }
+                """).tracing();
+        assertThat(t.endpoint()).isEqualTo(URI.create("https://otel.example.com/v1/traces"));
+        assertThat(t.serviceName()).isEqualTo("zerogate");
+        assertThat(t.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(t.headers().get("X-Key").reveal()).isEqualTo("Bearer s3cr3t-collector");
+        assertThat(parse("").tracing()).isNull();
+        assertThat(refused("tracing: { service_name: x }\n").getMessage())
+                .isEqualTo("gateway.yaml:6: tracing.otlp: required key is missing");
+        assertThat(refused("tracing:\n  otlp: { endpoint: http://otel.example.com/v1/traces }\n").getMessage())
+                .contains("gateway.yaml:7:", "plain http to a non-loopback host");
+    }
 }
