@@ -1,10 +1,13 @@
 package io.zerogate;
 
+import io.zerogate.admin.AdminApi;
 import io.zerogate.admin.AdminServer;
+import io.zerogate.admin.AuditTail;
 import io.zerogate.admin.GatewayMetrics;
 import io.zerogate.chain.Chain;
 import io.zerogate.chain.ChainStep;
 import io.zerogate.config.ConfigException;
+import io.zerogate.config.ConfigLoader;
 import io.zerogate.config.ConfigWatcher;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.GatewaySnapshot;
@@ -56,6 +59,7 @@ public final class Gateway implements AutoCloseable {
     private volatile SharedState state;
     private volatile LimitsStage limits;
     private volatile @Nullable AdminServer admin;
+    private final AuditTail auditTail = AuditTail.withDefaults();
     private volatile HealthChecker health;
     private volatile @Nullable ConfigWatcher<Compiled> watcher;
     private volatile boolean ready;
@@ -139,8 +143,9 @@ public final class Gateway implements AutoCloseable {
             g.authenticators.awaitKeys(maxFetchTimeout(config).plusSeconds(1));
             InetSocketAddress adminAddress = config.admin().address();
             if (adminAddress != null) {
-                g.admin = AdminServer.start(transport, adminAddress, metrics,
-                        () -> g.ready && !g.closed, () -> g.authenticators.assertionKeys(), () -> g.limits);
+                g.admin = AdminServer.start(transport, config.admin(), new AdminApi(metrics, () -> g.ready && !g.closed,
+                        () -> g.limits, () -> g.authenticators.assertionKeys(), () -> current.get().config().config(),
+                        watchFile == null ? null : () -> g.reloadFile(watchFile), List::of, g.auditTail));
             }
             metrics.watch(current.get().upstreams());
             metrics.watchKeyFetches(g.authenticators.keyFetches());
@@ -232,8 +237,8 @@ public final class Gateway implements AutoCloseable {
         RuntimeSnapshot next = compiled.runtime();
         RuntimeSnapshot previous = current.get();
         if (!listenerShapes(next).equals(listenerShapes(previous))
-                || !next.config().config().admin().equals(previous.config().config().admin())) {
-            log.warn("listener settings or the admin address changed in {}; they take effect on restart", next.config().config().source());
+                || !next.config().config().admin().listenerSettings().equals(previous.config().config().admin().listenerSettings())) {
+            log.warn("listener settings or the admin address or TLS changed in {}; they take effect on restart", next.config().config().source());
         }
         current.set(next);
         Authenticators replaced = authenticators;
@@ -275,6 +280,13 @@ public final class Gateway implements AutoCloseable {
     /** Reloads from an already parsed configuration (the watcher does this for files). */
     public synchronized void reload(GatewayConfig config) throws ConfigException {
         apply(compileNext(config));
+    }
+
+    /** Reads {@code file} again and applies it (the admin API's reload); a refused file leaves the running configuration. */
+    GatewayConfig reloadFile(Path file) throws ConfigException {
+        GatewayConfig config = ConfigLoader.load(file);
+        reload(config);
+        return config;
     }
 
     public RuntimeSnapshot snapshot() {
