@@ -10,7 +10,6 @@ import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +18,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -125,7 +123,10 @@ public final class TestPki {
         }
     }
 
-    /** A TLS client context that trusts {@code serverCa} and presents {@code client}'s certificate unless it is null. */
+    /**
+     * A TLS client context that trusts {@code serverCa} and presents {@code client}'s certificate, whatever CAs the
+     * server asks for, unless it is null.
+     */
     public static SSLContext clientContext(CertificateMint.Issued serverCa, CertificateMint.@Nullable Issued client) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
@@ -133,16 +134,7 @@ public final class TestPki {
             trust.setCertificateEntry("ca", serverCa.certificate());
             TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
             tmf.init(trust);
-            KeyManager[] keys = null;
-            if (client != null) {
-                char[] password = "test".toCharArray();
-                KeyStore identity = KeyStore.getInstance("PKCS12");
-                identity.load(null, null);
-                identity.setKeyEntry("client", client.keys().getPrivate(), password, new Certificate[] {client.certificate()});
-                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(identity, password);
-                keys = kmf.getKeyManagers();
-            }
+            KeyManager[] keys = client == null ? null : new KeyManager[] {new FixedKeyManager(client)};
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys, tmf.getTrustManagers(), null);
             return context;
