@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,21 +39,30 @@ final class TailFollower {
             return false;
         }
         if (drainScheduled.compareAndSet(false, true)) {
-            channel.eventLoop().execute(this::drain);
+            try {
+                channel.eventLoop().execute(this::drain);
+            } catch (RejectedExecutionException stopping) {
+                // The admin listener is shutting down; the writer is told to drop this follower.
+                return false;
+            }
         }
         return true;
     }
 
     /** Closes the stream of a follower that fell {@code bufferLines} lines behind. */
     void drop(int bufferLines) {
-        channel.eventLoop().execute(() -> {
-            if (channel.isOpen()) {
-                log.info("admin audit tail: dropped the follower at {}: it fell {} lines behind", channel.remoteAddress(),
-                        bufferLines);
-                channel.close();
-            }
-        });
         waiting.clear();
+        try {
+            channel.eventLoop().execute(() -> {
+                if (channel.isOpen()) {
+                    log.info("admin audit tail: dropped the follower at {}: it fell {} lines behind", channel.remoteAddress(),
+                            bufferLines);
+                    channel.close();
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            // The admin listener is shutting down and closes the connection itself.
+        }
     }
 
     /** Writes waiting lines while the connection takes them; on the event loop. */
