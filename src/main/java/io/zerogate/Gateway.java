@@ -1,5 +1,6 @@
 package io.zerogate;
 
+import io.zerogate.admin.AdminApi;
 import io.zerogate.admin.AdminServer;
 import io.zerogate.admin.AuditMetrics;
 import io.zerogate.admin.SpanExport;
@@ -7,10 +8,12 @@ import io.zerogate.audit.AuditLog;
 import io.zerogate.audit.ExchangeRecorder;
 import io.zerogate.chain.OutcomeSink;
 import io.zerogate.config.AuditConfig;
+import io.zerogate.admin.AuditTail;
 import io.zerogate.admin.GatewayMetrics;
 import io.zerogate.chain.Chain;
 import io.zerogate.chain.ChainStep;
 import io.zerogate.config.ConfigException;
+import io.zerogate.config.ConfigLoader;
 import io.zerogate.config.ConfigWatcher;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.GatewaySnapshot;
@@ -62,6 +65,7 @@ public final class Gateway implements AutoCloseable {
     private volatile SharedState state;
     private volatile LimitsStage limits;
     private volatile @Nullable AdminServer admin;
+    private final AuditTail auditTail = AuditTail.withDefaults();
     private volatile HealthChecker health;
     private volatile @Nullable ConfigWatcher<Compiled> watcher;
     private volatile boolean ready;
@@ -157,6 +161,9 @@ public final class Gateway implements AutoCloseable {
                 metrics, metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
         Gateway g = new Gateway(current, server, metrics, health, identity, first, audit, spans);
+        if (audit != null) {
+            audit.addListener(g.auditTail);
+        }
         try {
             if (!config.identity().issuers().isEmpty() || config.identity().assertion().enabled()) {
                 log.info("signature provider: {}", io.zerogate.identity.SignatureProviders.describe());
@@ -165,8 +172,10 @@ public final class Gateway implements AutoCloseable {
             g.authenticators.awaitKeys(maxFetchTimeout(config).plusSeconds(1));
             InetSocketAddress adminAddress = config.admin().address();
             if (adminAddress != null) {
-                g.admin = AdminServer.start(transport, adminAddress, metrics,
-                        () -> g.ready && !g.closed && g.auditHealthy(), () -> g.authenticators.assertionKeys(), () -> g.limits);
+                g.admin = AdminServer.start(transport, config.admin(), new AdminApi(metrics,
+                        () -> g.ready && !g.closed && g.auditHealthy(), () -> g.limits, g::publicKeys,
+                        () -> current.get().config().config(), watchFile == null ? null : () -> g.reloadFile(watchFile),
+                        List::of, g.auditTail));
             }
             metrics.watch(current.get().upstreams());
             metrics.watchKeyFetches(g.authenticators.keyFetches());
@@ -203,6 +212,26 @@ public final class Gateway implements AutoCloseable {
             return audit;
         } catch (IOException e) {
             throw new ConfigException(config.source(), 0, "audit", "cannot open the audit trail: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The gateway's public keys as one JWK set: the identity assertion's signing keys, for services that check
+     * assertions, and the audit checkpoint key, for whoever verifies the trail.
+     */
+    private String publicKeys() {
+        String assertion = authenticators.assertionKeys();
+        AuditLog a = audit;
+        if (a == null) {
+            return assertion;
+        }
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode set = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(assertion);
+            set.withArray("keys").add(json.readTree(a.keys().jwk()));
+            return json.writeValueAsString(set);
+        } catch (java.io.IOException | ClassCastException e) {
+            throw new IllegalStateException("the public key set could not be assembled", e);
         }
     }
 
@@ -289,8 +318,8 @@ public final class Gateway implements AutoCloseable {
         RuntimeSnapshot next = compiled.runtime();
         RuntimeSnapshot previous = current.get();
         if (!listenerShapes(next).equals(listenerShapes(previous))
-                || !next.config().config().admin().equals(previous.config().config().admin())) {
-            log.warn("listener settings or the admin address changed in {}; they take effect on restart", next.config().config().source());
+                || !next.config().config().admin().listenerSettings().equals(previous.config().config().admin().listenerSettings())) {
+            log.warn("listener settings or the admin address or TLS changed in {}; they take effect on restart", next.config().config().source());
         }
         if (!java.util.Objects.equals(next.config().config().audit(), previous.config().config().audit())
                 || !java.util.Objects.equals(next.config().config().tracing(), previous.config().config().tracing())) {
@@ -336,6 +365,13 @@ public final class Gateway implements AutoCloseable {
     /** Reloads from an already parsed configuration (the watcher does this for files). */
     public synchronized void reload(GatewayConfig config) throws ConfigException {
         apply(compileNext(config));
+    }
+
+    /** Reads {@code file} again and applies it (the admin API's reload); a refused file leaves the running configuration. */
+    GatewayConfig reloadFile(Path file) throws ConfigException {
+        GatewayConfig config = ConfigLoader.load(file);
+        reload(config);
+        return config;
     }
 
     public RuntimeSnapshot snapshot() {

@@ -1,187 +1,150 @@
 package io.zerogate.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.zerogate.limits.LimitsStage;
+import io.zerogate.config.AdminConfig;
+import io.zerogate.config.ConfigException;
 import io.zerogate.server.ListenerBindException;
 import io.zerogate.server.Transport;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletionStage;
+import java.security.cert.X509Certificate;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.nio.charset.StandardCharsets;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The admin listener: {@code /healthz} (the process is alive), {@code /readyz} (the gateway accepts
- * traffic; its body also says when limits count on this node alone because the shared state store failed),
- * {@code /metrics} (Prometheus), {@code /.well-known/jwks.json} (the public keys of the identity assertions the
- * gateway signs, for services to verify them) and {@code /limits/quotas} (what is left of a caller's quotas). Bound to loopback unless configured otherwise; it never
- * shares a port with client traffic.
+ * The admin listener, on an event loop of its own and never on a port that carries client traffic. Open to anyone
+ * who reaches it: {@code /healthz}, {@code /readyz} and {@code /.well-known/jwks.json}. Everything else — metrics
+ * (unless made public), the running configuration with secrets masked, reload, incidents, the live audit tail,
+ * quotas, keys — needs a configured bearer token or, on a TLS admin listener with a client CA, a client certificate
+ * that chains to it. With neither configured, everything else is refused.
  */
 public final class AdminServer implements AutoCloseable {
 
+    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    /** A connection that neither sends nor receives anything for this long is closed. */
+    private static final int IDLE_SECONDS = 60;
+
     private final EventLoopGroup group;
     private final Channel channel;
+    private final ConfigReloads reloads;
+    private final boolean tls;
 
-    private AdminServer(EventLoopGroup group, Channel channel) {
+    private AdminServer(EventLoopGroup group, Channel channel, ConfigReloads reloads, boolean tls) {
         this.group = group;
         this.channel = channel;
+        this.reloads = reloads;
+        this.tls = tls;
     }
 
-    /** Binds the admin listener on its own event loop, apart from client traffic. */
-    public static AdminServer start(Transport transport, InetSocketAddress address, GatewayMetrics metrics,
-                                    BooleanSupplier ready, Supplier<String> assertionKeys, Supplier<LimitsStage> limits)
-            throws InterruptedException {
+    /**
+     * Binds the admin listener at {@code admin.address()}. The address and TLS settings are read once, here; the
+     * credentials are read from {@code api.config()} on every call, so they follow reloads.
+     *
+     * @throws ConfigException when the TLS settings cannot be used
+     */
+    public static AdminServer start(Transport transport, AdminConfig admin, AdminApi api) throws InterruptedException, ConfigException {
+        InetSocketAddress address = Objects.requireNonNull(admin.address(), "admin.address (the admin listener is disabled)");
+        SslContext ssl = admin.tls() == null ? null : sslContext(admin.tls());
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("zerogate-admin", true),
                 transport.ioHandlerFactory());
+        ConfigReloads reloads = new ConfigReloads(api.reload());
+        AdminRefusals refusals = AdminRefusals.of(api.metrics());
         try {
-            return new AdminServer(group, bind(group, transport.serverChannel(), address, metrics, ready, assertionKeys, limits));
+            Channel channel = ListenerBindException.bind(new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    // A follower of the audit tail that cannot take more is noticed before much piles up in memory.
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            if (ssl != null) {
+                                SslHandler handler = ssl.newHandler(c.alloc());
+                                handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
+                                c.pipeline().addLast(handler, new HandshakeFailures(refusals));
+                            }
+                            c.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS),
+                                    new HttpServerCodec(4096, 8192, 8192),
+                                    new HttpObjectAggregator(16 * 1024),
+                                    new AdminEndpoints(api, reloads, refusals));
+                        }
+                    }), address, "the admin listener");
+            return new AdminServer(group, channel, reloads, ssl != null);
         } catch (InterruptedException | RuntimeException e) {
+            reloads.close();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
     }
 
-    private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType,
-                                InetSocketAddress address, GatewayMetrics metrics, BooleanSupplier ready,
-                                Supplier<String> assertionKeys, Supplier<LimitsStage> limits) throws InterruptedException {
-        return ListenerBindException.bind(new ServerBootstrap()
-                .group(group)
-                .channel(channelType)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel c) {
-                        c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
-                                new HttpObjectAggregator(16 * 1024),
-                                new Endpoints(metrics, ready, assertionKeys, limits));
-                    }
-                }), address, "the admin listener");
+    private static SslContext sslContext(AdminConfig.Tls tls) throws ConfigException {
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(tls.identity().key(), tls.identity().chain())
+                    .protocols("TLSv1.3", "TLSv1.2");
+            if (!tls.clientCas().isEmpty()) {
+                // Optional: health checks and key fetches come without a certificate; a certificate that is presented
+                // must chain to the admin CA or the handshake fails.
+                b.clientAuth(ClientAuth.OPTIONAL).trustManager(tls.clientCas().toArray(X509Certificate[]::new));
+            }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ConfigException("admin listener", 0, "admin.tls", "the TLS settings cannot be used: " + e.getMessage(), e);
+        }
     }
 
     public InetSocketAddress address() {
         return (InetSocketAddress) channel.localAddress();
     }
 
+    /** {@code https} when the admin listener speaks TLS, else {@code http}. */
+    public String scheme() {
+        return tls ? "https" : "http";
+    }
+
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();
+        reloads.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
 
-    private static final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** Counts handshakes that failed, a client certificate from another CA among them, as refused admin calls. */
+    private static final class HandshakeFailures extends ChannelInboundHandlerAdapter {
 
-        private final GatewayMetrics metrics;
-        private final BooleanSupplier ready;
-        private final Supplier<String> assertionKeys;
-        private final Supplier<LimitsStage> limits;
+        private final AdminRefusals refusals;
 
-        Endpoints(GatewayMetrics metrics, BooleanSupplier ready, Supplier<String> assertionKeys, Supplier<LimitsStage> limits) {
-            this.metrics = metrics;
-            this.ready = ready;
-            this.assertionKeys = assertionKeys;
-            this.limits = limits;
+        HandshakeFailures(AdminRefusals refusals) {
+            this.refusals = refusals;
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-            String path = req.uri();
-            int q = path.indexOf('?');
-            if (q >= 0) {
-                path = path.substring(0, q);
-            }
-            FullHttpResponse res;
-            if (!req.decoderResult().isSuccess()) {
-                res = text(HttpResponseStatus.BAD_REQUEST, "bad request\n", "text/plain");
-            } else if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
-                res = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n", "text/plain");
-                res.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-            } else if (path.equals("/limits/quotas")) {
-                quotas(ctx, req);
-                return;
-            } else {
-                res = switch (path) {
-                    case "/healthz" -> text(HttpResponseStatus.OK, "ok\n", "text/plain");
-                    case "/readyz" -> !ready.getAsBoolean()
-                            ? text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready\n", "text/plain")
-                            : limits.get().degraded()
-                            ? text(HttpResponseStatus.OK, "ready; degraded: the state store does not answer, limits count on this node\n", "text/plain")
-                            : text(HttpResponseStatus.OK, "ready\n", "text/plain");
-                    case "/metrics" -> text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
-                    case "/.well-known/jwks.json" -> {
-                        FullHttpResponse keys = text(HttpResponseStatus.OK, assertionKeys.get(), "application/jwk-set+json");
-                        // Short, so that services notice a new assertion key soon after a reload.
-                        keys.headers().set(HttpHeaderNames.CACHE_CONTROL, "public, max-age=60");
-                        yield keys;
-                    }
-                    default -> text(HttpResponseStatus.NOT_FOUND, "not found\n", "text/plain");
-                };
-            }
-            send(ctx, res, HttpUtil.isKeepAlive(req));
-        }
-
-        private static void send(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
-            HttpUtil.setKeepAlive(res, keepAlive);
-            var f = ctx.writeAndFlush(res);
-            if (!keepAlive) {
-                f.addListener(ChannelFutureListener.CLOSE);
-            }
-        }
-
-        /** {@code GET /limits/quotas?subject=…}: read from the store, answered when it has answered. */
-        private void quotas(ChannelHandlerContext ctx, FullHttpRequest req) {
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
-            Map<String, String> query = new HashMap<>();
-            QueryStringDecoder decoder = new QueryStringDecoder(req.uri());
-            for (Map.Entry<String, List<String>> p : decoder.parameters().entrySet()) {
-                if (p.getValue().size() != 1) {
-                    send(ctx, text(HttpResponseStatus.BAD_REQUEST, "parameter " + p.getKey() + " given " + p.getValue().size()
-                            + " times (expected: once)\n", "text/plain"), keepAlive);
-                    return;
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                ctx.pipeline().remove(this);
+                @Nullable Throwable cause = done.cause();
+                if (cause instanceof SSLException && ctx.channel().remoteAddress() instanceof InetSocketAddress peer) {
+                    refusals.refused(peer.getAddress(), "tls_handshake", "the TLS handshake");
                 }
-                query.put(p.getKey(), p.getValue().get(0));
             }
-            CompletionStage<String> read;
-            try {
-                read = limits.get().quotas().read(query);
-            } catch (IllegalArgumentException e) {
-                send(ctx, text(HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n", "text/plain"), keepAlive);
-                return;
-            }
-            read.whenComplete((json, failure) -> ctx.executor().execute(() -> send(ctx, failure == null
-                    ? text(HttpResponseStatus.OK, json, "application/json")
-                    : text(HttpResponseStatus.SERVICE_UNAVAILABLE, "the state store did not answer\n", "text/plain"), keepAlive)));
-        }
-
-        private static FullHttpResponse text(HttpResponseStatus status, String body, String type) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
-                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-            return r;
+            super.userEventTriggered(ctx, evt);
         }
     }
 }

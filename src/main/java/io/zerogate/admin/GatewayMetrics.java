@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Prometheus metrics of the data plane: requests by listener, route, status and decision, request latency
  * by route, failed TLS handshakes by listener and reason, HTTP/2 connections cut off for resetting streams too fast,
- * and the health of every upstream target. Meters are created once per label set and cached, so recording an
+ * the health of every upstream target, and refused calls to the admin API. Meters are created once per label set and cached, so recording an
  * outcome costs a map lookup and two atomic updates.
  */
 public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver, StageObserver {
@@ -37,6 +37,7 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
     private final ConcurrentHashMap<NamedOutcome, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<NamedOutcome, Counter> reloads = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> resetFloods = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> adminAuthFailures = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<NamedOutcome, Counter> limitChecks = new ConcurrentHashMap<>();
     private final Counter limitStoreErrors = Counter.builder("zerogate_limit_store_errors")
             .description("calls of the limits stage to the shared state store that failed or timed out")
@@ -162,6 +163,27 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
                     .register(registry));
         }
         c.increment();
+    }
+
+    /**
+     * Counts one call to the admin API refused for its credentials ({@code zerogate_admin_auth_failures_total}, by
+     * reason: {@code missing}, {@code malformed}, {@code invalid_token}, {@code tls_handshake}).
+     */
+    public void adminAuthFailed(String reason) {
+        Counter c = adminAuthFailures.get(reason);
+        if (c == null) {
+            c = adminAuthFailures.computeIfAbsent(reason, r -> Counter.builder("zerogate_admin_auth_failures")
+                    .description("calls to the admin API refused for missing or wrong credentials, by reason")
+                    .tags("reason", r)
+                    .register(registry));
+        }
+        c.increment();
+    }
+
+    /** Admin API calls refused so far for one reason (for tests and the console). */
+    public double adminAuthFailures(String reason) {
+        Counter c = adminAuthFailures.get(reason);
+        return c == null ? 0 : c.count();
     }
 
     /** HTTP/2 connections of one listener closed so far for resetting streams too fast. */

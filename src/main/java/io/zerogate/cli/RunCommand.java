@@ -42,7 +42,8 @@ final class RunCommand implements Callable<Integer> {
         gateway.listeners().forEach((name, addr) -> System.out.printf("zerogate: listener %s on http://%s:%d%n",
                 name, addr.getHostString(), addr.getPort()));
         if (gateway.adminAddress() != null) {
-            System.out.printf("zerogate: admin on http://%s:%d%n", gateway.adminAddress().getHostString(),
+            System.out.printf("zerogate: admin on %s://%s:%d%n", parsed.admin().tls() == null ? "http" : "https",
+                    gateway.adminAddress().getHostString(),
                     gateway.adminAddress().getPort());
         }
         stopped.await();

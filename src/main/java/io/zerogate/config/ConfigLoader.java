@@ -2,7 +2,6 @@ package io.zerogate.config;
 
 import io.zerogate.network.CidrSet;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,7 +26,6 @@ import org.jspecify.annotations.Nullable;
 public final class ConfigLoader {
 
     private static final Pattern LISTENER_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
-    private static final InetSocketAddress DEFAULT_ADMIN_ADDRESS = AddressSyntax.ipv4Loopback(9901);
     private static final ServerLimits DEFAULT_LIMITS = new ServerLimits(8 << 10, 16 << 10, 100, 100);
     /** Each open stream may hold one stream window of unread request body; this bounds it per connection. */
     private static final int MAX_CONCURRENT_STREAMS = 1000;
@@ -194,13 +192,7 @@ public final class ConfigLoader {
     }
 
     private static AdminConfig admin(@Nullable ConfigNode node) throws ConfigException {
-        if (node == null) {
-            return new AdminConfig(DEFAULT_ADMIN_ADDRESS);
-        }
-        ConfigMapping m = node.mapping("enabled", "address");
-        ConfigNode address = m.optional("address");
-        InetSocketAddress bound = address == null ? DEFAULT_ADMIN_ADDRESS : AddressSyntax.listenAddress(address.string());
-        return m.bool("enabled", true) ? new AdminConfig(bound) : new AdminConfig(null);
+        return AdminBinder.admin(node);
     }
 
     private static TrustedProxies trustedProxies(@Nullable ConfigNode node) throws ConfigException {

@@ -159,7 +159,7 @@ final class TlsBinder {
     }
 
     /** {@code certificate} + {@code private_key}; both or neither unless {@code required}. */
-    private static @Nullable CertificateFiles certificate(ConfigMapping m, boolean required) throws ConfigException {
+    static @Nullable CertificateFiles certificate(ConfigMapping m, boolean required) throws ConfigException {
         ConfigNode certNode = m.optional("certificate");
         ConfigNode keyNode = m.optional("private_key");
         if (certNode == null && keyNode == null && !required) {

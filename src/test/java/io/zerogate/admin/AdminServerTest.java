@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.zerogate.config.ConfigLoader;
 import io.zerogate.testing.RunningGateway;
 import io.zerogate.testing.TestUpstream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The admin listener of a running gateway: liveness, readiness, Prometheus metrics, nothing else. */
+/** The admin listener of a running gateway: liveness, readiness, Prometheus metrics. */
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class AdminServerTest {
 
@@ -37,9 +36,9 @@ class AdminServerTest {
                 """.formatted(target);
     }
 
+    /** A call with the admin token of {@link RunningGateway}. */
     private HttpResponse<String> admin(RunningGateway gw, String method, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.adminPort() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)).build(),
+        return http.send(gw.admin(path).method(method, HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

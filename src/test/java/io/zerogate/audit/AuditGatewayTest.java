@@ -202,6 +202,37 @@ class AuditGatewayTest {
     }
 
     @Test
+    void theAdminApiPublishesTheCheckpointKeyAndTailsNewRecords() throws Exception {
+        HttpResponse<String> keys = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort()
+                + "/.well-known/jwks.json")).build(), HttpResponse.BodyHandlers.ofString());
+        AuditKeys trailKey = AuditKeys.loadOrCreate(dir.resolve("keys/audit.pem"));
+        JsonNode okp = null;
+        for (JsonNode k : JSON.readTree(keys.body()).get("keys")) {
+            if (k.path("kty").asText().equals("OKP")) {
+                okp = k;
+            }
+        }
+        assertThat(okp).isNotNull();
+        assertThat(okp.get("kid").asText()).isEqualTo(trailKey.keyId());
+
+        HttpResponse<InputStream> tail = http.send(gateway.admin("/admin/audit/tail").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(tail.statusCode()).isEqualTo(200);
+        try (InputStream events = tail.body()) {
+            String requestId = get("/items/77", "X-Caller", "tail").headers().firstValue("x-request-id").orElseThrow();
+            java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(events, StandardCharsets.UTF_8));
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("data:") && line.contains(requestId)) {
+                    break;
+                }
+            }
+            assertThat(line).isNotNull();
+            assertThat(JSON.readTree(line.substring(5).trim()).get("request_id").asText()).isEqualTo(requestId);
+        }
+    }
+
+    @Test
     void anUpstreamFailureIsRecordedAsErrored() throws Exception {
         HttpResponse<String> r = get("/dead");
         assertThat(r.statusCode()).isEqualTo(502);

@@ -281,7 +281,7 @@ class LimitsGatewayTest {
     void theAdminApiTellsWhatIsLeftOfACallersQuotas() throws Exception {
         String me = caller();
         assertThat(send(gateway, "GET", "/monthly", "X-Caller", me).statusCode()).isEqualTo(200);
-        HttpResponse<String> read = admin("/limits/quotas?header.x-caller=" + me);
+        HttpResponse<String> read = admin("/admin/limits/quotas?header.x-caller=" + me);
         assertThat(read.statusCode()).isEqualTo(200);
         assertThat(read.headers().firstValue("Content-Type")).hasValue("application/json");
         String period = java.time.YearMonth.now(java.time.ZoneOffset.UTC).toString();
@@ -290,22 +290,20 @@ class LimitsGatewayTest {
         assertThat(read.body()).isEqualTo("{\"quotas\":[{\"limit\":\"monthly\",\"period\":\"" + period
                 + "\",\"quota\":2,\"used\":1,\"remaining\":1,\"resets_at\":\"" + end + "\"}],\"unreadable\":[]}\n");
         // Reading consumes nothing.
-        assertThat(admin("/limits/quotas?header.x-caller=" + me).body()).contains("\"used\":1,");
-        assertThat(admin("/limits/quotas?header.x-caller=" + caller()).body()).contains("\"used\":0,\"remaining\":2");
-        HttpResponse<String> bad = admin("/limits/quotas?user=alice");
+        assertThat(admin("/admin/limits/quotas?header.x-caller=" + me).body()).contains("\"used\":1,");
+        assertThat(admin("/admin/limits/quotas?header.x-caller=" + caller()).body()).contains("\"used\":0,\"remaining\":2");
+        HttpResponse<String> bad = admin("/admin/limits/quotas?user=alice");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("unknown parameter 'user'");
-        assertThat(admin("/limits/quotas?ip=not-an-address").statusCode()).isEqualTo(400);
+        assertThat(admin("/admin/limits/quotas?ip=not-an-address").statusCode()).isEqualTo(400);
     }
 
     private static HttpResponse<String> admin(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http.send(gateway.admin(path).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static double metric(String series) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(gateway.admin("/metrics").build(), HttpResponse.BodyHandlers.ofString());
         for (String line : r.body().split("\n")) {
             if (line.startsWith(series + " ")) {
                 return Double.parseDouble(line.substring(series.length() + 1));

@@ -340,8 +340,7 @@ class RedisLimitsGatewayTest {
     }
 
     private static double metric(RunningGateway g, String series) throws Exception {
-        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.adminPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String body = http.send(g.admin("/metrics").build(), HttpResponse.BodyHandlers.ofString()).body();
         return body.lines().filter(line -> line.startsWith(series + " "))
                 .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1)))
                 .findFirst().orElseThrow(() -> new AssertionError("no series " + series + " in /metrics"));

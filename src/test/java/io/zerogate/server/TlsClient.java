@@ -1,27 +1,22 @@
 package io.zerogate.server;
 
 import io.zerogate.cli.CertificateMint;
+import io.zerogate.testing.FixedKeyManager;
 import io.zerogate.testing.TestPki;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -174,59 +169,6 @@ final class TlsClient {
     X509Certificate servedCertificate(int port, @Nullable String serverName) throws IOException {
         try (SSLSocket s = connect(port, serverName, false)) {
             return (X509Certificate) s.getSession().getPeerCertificates()[0];
-        }
-    }
-
-    /** Presents one identity whatever the server asks for. */
-    private static final class FixedKeyManager extends X509ExtendedKeyManager {
-
-        private static final String ALIAS = "client";
-        private final X509Certificate[] chain;
-        private final PrivateKey key;
-
-        FixedKeyManager(CertificateMint.Issued identity) {
-            List<X509Certificate> c = new ArrayList<>();
-            c.add(identity.certificate());
-            for (CertificateMint.Issued i = identity.issuer(); i != null && i.issuer() != null; i = i.issuer()) {
-                c.add(i.certificate());
-            }
-            this.chain = c.toArray(X509Certificate[]::new);
-            this.key = identity.keys().getPrivate();
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return new String[] {ALIAS};
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return ALIAS;
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return ALIAS;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return chain.clone();
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return key;
         }
     }
 }

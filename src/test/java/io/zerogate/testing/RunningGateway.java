@@ -1,6 +1,7 @@
 package io.zerogate.testing;
 
 import io.zerogate.Gateway;
+import io.zerogate.admin.AdminTokens;
 import io.zerogate.config.ConfigLoader;
 import io.zerogate.config.GatewayConfig;
 import java.io.IOException;
@@ -9,6 +10,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * helpers to send exact bytes. The YAML may use {@code LISTEN} for the data listener address.
  */
 public final class RunningGateway implements AutoCloseable {
+
+    /** The admin token of every gateway whose admin section {@link #document} adds. */
+    public static final String ADMIN_TOKEN = "zgadmin_test-token-that-only-tests-use-0123456789";
 
     private final Gateway gateway;
     private final @Nullable Path file;
@@ -44,7 +50,10 @@ public final class RunningGateway implements AutoCloseable {
         return new RunningGateway(Gateway.start(ConfigLoader.load(file), file, eventLoops), file);
     }
 
-    /** Prefixes the version, listener and admin sections unless the body has its own. */
+    /**
+     * Prefixes the version, listener and admin sections unless the body has its own; the admin section accepts
+     * {@link #ADMIN_TOKEN}.
+     */
     public static String document(String yamlBody) {
         StringBuilder sb = new StringBuilder();
         if (!yamlBody.contains("version:")) {
@@ -54,7 +63,8 @@ public final class RunningGateway implements AutoCloseable {
             sb.append("listeners:\n  - name: public\n    address: 127.0.0.1:0\n");
         }
         if (!yamlBody.contains("admin:")) {
-            sb.append("admin:\n  address: 127.0.0.1:0\n");
+            sb.append("admin:\n  address: 127.0.0.1:0\n  tokens: [{ name: tests, sha256: ").append(AdminTokens.sha256(ADMIN_TOKEN))
+                    .append(" }]\n");
         }
         return sb.append(yamlBody).toString();
     }
@@ -73,6 +83,13 @@ public final class RunningGateway implements AutoCloseable {
 
     public int adminPort() {
         return gateway.adminAddress().getPort();
+    }
+
+    /** A request to the admin listener that carries {@link #ADMIN_TOKEN}. */
+    public HttpRequest.Builder admin(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + path))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .timeout(java.time.Duration.ofSeconds(10));
     }
 
     public String url(String path) {

@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.security.KeyStore;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,9 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -30,6 +34,7 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Certificates minted inside the tests: certificate authorities, server certificates with DNS and IP
@@ -115,6 +120,26 @@ public final class TestPki {
             return CertificateMint.pem(crl);
         } catch (Exception e) {
             throw new IllegalStateException("minting a test CRL failed", e);
+        }
+    }
+
+    /**
+     * A TLS client context that trusts {@code serverCa} and presents {@code client}'s certificate, whatever CAs the
+     * server asks for, unless it is null.
+     */
+    public static SSLContext clientContext(CertificateMint.Issued serverCa, CertificateMint.@Nullable Issued client) {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", serverCa.certificate());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            KeyManager[] keys = client == null ? null : new KeyManager[] {new FixedKeyManager(client)};
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys, tmf.getTrustManagers(), null);
+            return context;
+        } catch (Exception e) {
+            throw new IllegalStateException("building a test TLS client context failed", e);
         }
     }
 }
