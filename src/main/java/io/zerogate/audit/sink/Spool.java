@@ -2,7 +2,6 @@ package io.zerogate.audit.sink;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -10,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -23,14 +21,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class Spool implements Closeable {
 
-    private static final ByteBuffer NEWLINE = ByteBuffer.wrap(new byte[] {'\n'}).asReadOnlyBuffer();
-
     /** Lines read for delivery: their segment and the offset just past the last of them. */
     record Batch(List<byte[]> lines, SpoolSegment segment, long end) {}
 
     private final Path directory;
     private final long maxBytes;
-    private final long segmentBytes;
     private final long discardedBytes;
     private final FileChannel lockFile;
     private final FileLock lock;
@@ -46,8 +41,7 @@ final class Spool implements Closeable {
     private boolean woken;
 
     // The appending thread's own.
-    private SpoolSegment tailSegment;
-    private FileChannel tail;
+    private final SpoolTail tail;
     // The sending thread's own.
     private @Nullable FileChannel reading;
     private @Nullable SpoolSegment readingSegment;
@@ -55,7 +49,6 @@ final class Spool implements Closeable {
     private Spool(SpoolOpening opened, long maxBytes, long segmentBytes) throws IOException {
         this.directory = opened.directory();
         this.maxBytes = maxBytes;
-        this.segmentBytes = segmentBytes;
         this.discardedBytes = opened.discardedBytes();
         this.lockFile = opened.lockFile();
         this.lock = opened.lock();
@@ -66,9 +59,7 @@ final class Spool implements Closeable {
         for (SpoolSegment s : segments) {
             spooledBytes += s.size();
         }
-        this.tailSegment = segments.getLast();
-        this.tail = FileChannel.open(tailSegment.path, StandardOpenOption.WRITE);
-        tail.position(tailSegment.size());
+        this.tail = new SpoolTail(directory, segments.getLast(), segmentBytes);
     }
 
     /**
@@ -101,38 +92,24 @@ final class Spool implements Closeable {
      * @throws IOException        when the disk refuses it; nothing of the batch stays in the spool
      */
     void append(List<byte[]> lines) throws IOException {
-        long bytes = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            byte[] line = lines.get(i);
-            if (line.length == 0 || indexOfNewline(line) >= 0) {
-                throw new IllegalArgumentException("line " + i + " of the batch is empty or holds a newline"
-                        + " (expected: one JSON object without its newline)");
-            }
-            bytes += line.length + 1L;
-        }
+        long bytes = SpoolTail.bytes(lines);
         long waiting = pendingBytes();
         if (waiting + bytes > maxBytes) {
             throw new SpoolFullException(directory, waiting, bytes, maxBytes);
         }
-        if (tailSegment.size() >= segmentBytes) {
-            roll();
-        }
-        SpoolSegment segment = tailSegment;
-        long before = segment.size();
-        try {
-            writeLines(lines);
-        } catch (IOException e) {
+        SpoolSegment rolled = tail.rollIfFull(nextLine);
+        if (rolled != null) {
+            state.lock();
             try {
-                tail.truncate(before);
-                tail.position(before);
-            } catch (IOException truncation) {
-                e.addSuppressed(truncation);
+                segments.addLast(rolled);
+            } finally {
+                state.unlock();
             }
-            throw e;
         }
+        tail.write(lines);
         state.lock();
         try {
-            segment.grow(bytes);
+            tail.segment().grow(bytes);
             spooledBytes += bytes;
             nextLine += lines.size();
             appended.signalAll();
@@ -141,48 +118,9 @@ final class Spool implements Closeable {
         }
     }
 
-    private void writeLines(List<byte[]> lines) throws IOException {
-        ByteBuffer[] buffers = new ByteBuffer[lines.size() * 2];
-        for (int i = 0; i < lines.size(); i++) {
-            buffers[2 * i] = ByteBuffer.wrap(lines.get(i));
-            buffers[2 * i + 1] = NEWLINE.duplicate();
-        }
-        int first = 0;
-        while (first < buffers.length) {
-            tail.write(buffers, first, buffers.length - first);
-            while (first < buffers.length && !buffers[first].hasRemaining()) {
-                first++;
-            }
-        }
-    }
-
-    private void roll() throws IOException {
-        long first = nextLine;
-        SpoolSegment next = new SpoolSegment(first, directory.resolve(SpoolSegment.name(first)), 0);
-        FileChannel channel = FileChannel.open(next.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            SpoolCursor.syncDirectory(directory);
-            // The full segment is made durable before any later line exists, so only the newest can be torn.
-            tail.force(false);
-        } catch (IOException e) {
-            channel.close();
-            Files.deleteIfExists(next.path);
-            throw e;
-        }
-        tail.close();
-        tail = channel;
-        tailSegment = next;
-        state.lock();
-        try {
-            segments.addLast(next);
-        } finally {
-            state.unlock();
-        }
-    }
-
     /** Makes every appended line durable. */
     void sync() throws IOException {
-        tail.force(false);
+        tail.sync();
     }
 
     /**
@@ -331,20 +269,10 @@ final class Spool implements Closeable {
     /** Makes the spool durable and releases its files; what was not delivered stays for the next start. */
     @Override
     public void close() throws IOException {
-        try (lockFile; FileChannel appending = tail) {
-            appending.force(false);
+        try (lockFile; tail) {
             closeReading();
             lock.release();
         }
-    }
-
-    private static int indexOfNewline(byte[] line) {
-        for (int i = 0; i < line.length; i++) {
-            if (line[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** The spool holds as many undelivered bytes as it may: the batch was not taken. */
