@@ -35,7 +35,7 @@ public final class HttpAuditSink implements AuditSink {
     private final Spool spool;
     private final HttpClient http;
     private final HttpDelivery delivery;
-    private final Thread sender;
+    private final HttpSender sender;
     private final Duration lastAttempt;
     private final Duration failingBound;
     private volatile @Nullable String writeProblem;
@@ -79,7 +79,7 @@ public final class HttpAuditSink implements AuditSink {
         if (spool.lag() > 0) {
             LOG.info("audit sink {}: {} spooled lines wait for delivery from an earlier run", shown, spool.lag());
         }
-        this.sender = Thread.ofPlatform().daemon().name("zerogate-audit-http").start(delivery);
+        this.sender = new HttpSender("zerogate-audit-http", delivery);
     }
 
     @Override
@@ -162,14 +162,7 @@ public final class HttpAuditSink implements AuditSink {
         closed = true;
         delivery.stop(System.nanoTime() + lastAttempt.toNanos());
         try {
-            sender.join(lastAttempt.plusSeconds(1));
-            if (sender.isAlive()) {
-                sender.interrupt();
-                sender.join(Duration.ofSeconds(1));
-            }
-        } catch (InterruptedException e) {
-            sender.interrupt();
-            Thread.currentThread().interrupt();
+            sender.stop(lastAttempt.plusSeconds(1));
         } finally {
             http.shutdownNow();
             long left = spool.lag();
