@@ -85,7 +85,12 @@ final class IncidentAlerts implements AutoCloseable {
         try {
             for (Alert alert = queue.take(); alert != STOP; alert = queue.take()) {
                 room.release();
-                deliver(alert);
+                try {
+                    deliver(alert);
+                } catch (RuntimeException e) {
+                    metrics.alertFailed();
+                    LOG.error("incident alert for {} could not be sent", alert.incident().id(), e);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -70,6 +70,10 @@ final class HttpDelivery implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // Lines keep being spooled; the problem is reported once the failing bound has passed.
+            LOG.error("audit delivery to {} stopped; lines stay in the spool until the next start", collector.shown(), e);
+            failed("the sending thread stopped: " + e);
         }
     }
 
