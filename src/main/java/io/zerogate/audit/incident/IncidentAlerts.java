@@ -47,6 +47,7 @@ final class IncidentAlerts implements AutoCloseable {
     private final Semaphore room;
     private final HttpSender sender;
     private volatile boolean closed;
+    private volatile boolean dropping;
 
     /** Takes ownership of {@code http} and closes it. */
     IncidentAlerts(AuditConfig.Webhook config, Duration window, String gateway, IncidentMetrics metrics, HttpClient http,
@@ -74,10 +75,17 @@ final class IncidentAlerts implements AutoCloseable {
     void offer(Incident incident, int threshold, Instant time) {
         if (closed || !room.tryAcquire()) {
             metrics.alertFailed();
-            LOG.warn("incident alert for {} ({}, {}) dropped: too many alerts already wait for the webhook {}",
-                    incident.id(), incident.reason(), incident.caller(), webhook.shown());
+            // Once per run of drops: a flood of alerts must not become a flood of log lines on the writer's thread.
+            if (!dropping) {
+                dropping = true;
+                LOG.warn("incident alert for {} ({}, {}) dropped: {}; further drops are only counted until an alert"
+                        + " is queued again", incident.id(), incident.reason(), incident.caller(),
+                        closed ? "alerts are no longer sent after shutdown"
+                                : "too many alerts already wait for the webhook " + webhook.shown());
+            }
             return;
         }
+        dropping = false;
         queue.add(new Alert(incident, threshold, time));
     }
 

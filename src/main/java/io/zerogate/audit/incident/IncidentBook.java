@@ -56,7 +56,7 @@ public final class IncidentBook implements AuditListener, AutoCloseable {
     public IncidentBook(AuditConfig.Incidents config, String gateway, Clock clock, IncidentMetrics metrics) {
         this(config, gateway, clock, metrics,
                 config.webhook() == null ? null : HttpDestination.client(config.webhook().timeout()),
-                FIRST_RETRY_PAUSE, 1024);
+                FIRST_RETRY_PAUSE, IncidentAlerts.QUEUE);
     }
 
     IncidentBook(AuditConfig.Incidents config, String gateway, Clock clock, IncidentMetrics metrics,

@@ -221,12 +221,16 @@ class IncidentBookTest {
         record(book, refusal("forbidden", "caller-0", "10.0.0.1", null, "orders", 403));
         webhook.next(BOUND);
 
-        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
-            for (int i = 1; i < 10; i++) {
-                record(book, refusal("forbidden", "caller-" + i, "10.0.0.1", null, "orders", 403));
-            }
-        });
-        assertThat(counts.failed).as("alerts beyond the queue").hasValue(7);
+        try (HttpLogCapture log = new HttpLogCapture(IncidentAlerts.class)) {
+            assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
+                for (int i = 1; i < 10; i++) {
+                    record(book, refusal("forbidden", "caller-" + i, "10.0.0.1", null, "orders", 403));
+                }
+            });
+            assertThat(counts.failed).as("alerts beyond the queue").hasValue(7);
+            assertThat(log.messages()).as("one line for the run of drops").singleElement().asString()
+                    .contains("dropped: too many alerts already wait for the webhook " + webhook.url("/hook"));
+        }
 
         webhook.release();
         book.close();
