@@ -5,6 +5,10 @@ import io.zerogate.admin.AdminServer;
 import io.zerogate.admin.AuditMetrics;
 import io.zerogate.admin.SpanExport;
 import io.zerogate.audit.AuditLog;
+import io.zerogate.audit.AuditSink;
+import io.zerogate.audit.incident.GatewayIncidents;
+import io.zerogate.audit.incident.IncidentBook;
+import io.zerogate.audit.sink.HttpAuditSink;
 import io.zerogate.audit.ExchangeRecorder;
 import io.zerogate.chain.OutcomeSink;
 import io.zerogate.config.AuditConfig;
@@ -71,12 +75,14 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean ready;
     private volatile boolean closed;
     private final @Nullable AuditLog audit;
+    private final @Nullable IncidentBook incidents;
     private final @Nullable SpanExport spans;
 
     private Gateway(AtomicReference<RuntimeSnapshot> current, GatewayServer server, GatewayMetrics metrics,
-                    HealthChecker health, IdentityRuntime identity, Compiled compiled, @Nullable AuditLog audit,
+                    HealthChecker health, IdentityRuntime identity, Compiled compiled, Trail trail,
                     @Nullable SpanExport spans) {
-        this.audit = audit;
+        this.audit = trail.log();
+        this.incidents = trail.incidents();
         this.spans = spans;
         this.current = current;
         this.server = server;
@@ -134,14 +140,15 @@ public final class Gateway implements AutoCloseable {
             identity.close();
             throw e;
         }
-        AuditLog audit;
+        Trail trail;
         try {
-            audit = startAudit(config, metrics);
+            trail = startAudit(config, metrics);
         } catch (ConfigException | RuntimeException e) {
             first.state().close();
             identity.close();
             throw e;
         }
+        AuditLog audit = trail.log();
         OutcomeSink outcomes = audit == null ? metrics
                 : OutcomeSink.both(metrics, new ExchangeRecorder(audit, config.audit().headers(), Clock.systemUTC()));
         SpanExport spans = config.tracing() == null ? null : SpanExport.start(config.tracing(), Clock.systemUTC());
@@ -160,7 +167,7 @@ public final class Gateway implements AutoCloseable {
                 },
                 metrics, metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
-        Gateway g = new Gateway(current, server, metrics, health, identity, first, audit, spans);
+        Gateway g = new Gateway(current, server, metrics, health, identity, first, trail, spans);
         if (audit != null) {
             audit.addListener(g.auditTail);
         }
@@ -175,7 +182,7 @@ public final class Gateway implements AutoCloseable {
                 g.admin = AdminServer.start(transport, config.admin(), new AdminApi(metrics,
                         () -> g.ready && !g.closed && g.auditHealthy(), () -> g.limits, g::publicKeys,
                         () -> current.get().config().config(), watchFile == null ? null : () -> g.reloadFile(watchFile),
-                        List::of, g.auditTail));
+                        g.incidents == null ? List::of : g.incidents::open, g.auditTail));
             }
             metrics.watch(current.get().upstreams());
             metrics.watchKeyFetches(g.authenticators.keyFetches());
@@ -195,24 +202,54 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Opens the audit trail, or returns null when the configuration turns auditing off. */
-    private static @Nullable AuditLog startAudit(GatewayConfig config, GatewayMetrics metrics) throws ConfigException {
+    /** The audit trail and the incident book fed by it; both null when auditing is off. */
+    private record Trail(@Nullable AuditLog log, @Nullable IncidentBook incidents) {}
+
+    /** Opens the audit trail with its sinks and incident book, or returns an empty trail when auditing is off. */
+    private static Trail startAudit(GatewayConfig config, GatewayMetrics metrics) throws ConfigException {
         AuditConfig settings = config.audit();
         if (settings == null) {
             log.warn("audit: off (the configuration has no audit section); exchanges are not recorded");
-            return null;
+            return new Trail(null, null);
         }
-        AuditMetrics observer = new AuditMetrics(metrics,
-                (reason, detail) -> log.warn("incident {}: {}", reason, detail));
+        AuditMetrics observer = new AuditMetrics(metrics);
+        Clock clock = Clock.systemUTC();
+        IncidentBook incidents = new IncidentBook(settings.incidents(), nodeName(), clock, observer);
+        HttpAuditSink http = null;
         try {
-            AuditLog audit = AuditLog.start(settings, List.of(), observer, Clock.systemUTC());
+            List<AuditSink> remote = new java.util.ArrayList<>();
+            if (settings.http() != null) {
+                http = new HttpAuditSink(settings.http(), clock);
+                remote.add(http);
+            }
+            AuditLog audit = AuditLog.start(settings, remote, new GatewayIncidents(observer, incidents), clock);
+            audit.addListener(incidents);
             observer.watch(audit);
             log.info("audit: recording to {} (checkpoint key {})", audit.sinks().stream().map(s -> s.name()).toList(),
                     audit.keys().keyId());
-            return audit;
-        } catch (IOException e) {
+            return new Trail(audit, incidents);
+        } catch (IOException | RuntimeException e) {
+            incidents.close();
+            if (http != null) {
+                try {
+                    http.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw new ConfigException(config.source(), 0, "audit", "cannot open the audit trail: " + e.getMessage(), e);
         }
+    }
+
+    /** How alerts name this gateway: the host name the environment gives it. */
+    private static String nodeName() {
+        String host = System.getenv("HOSTNAME");
+        return host == null || host.isBlank() ? "zerogate" : host;
+    }
+
+    /** The audit trail, or null when auditing is off. */
+    public @Nullable AuditLog audit() {
+        return audit;
     }
 
     /**
@@ -239,11 +276,6 @@ public final class Gateway implements AutoCloseable {
     private boolean auditHealthy() {
         AuditLog a = audit;
         return a == null || a.problem() == null;
-    }
-
-    /** The audit trail, or null when auditing is off. */
-    public @Nullable AuditLog audit() {
-        return audit;
     }
 
     private static Duration maxFetchTimeout(GatewayConfig config) {
@@ -418,6 +450,10 @@ public final class Gateway implements AutoCloseable {
         if (trail != null) {
             // After the listeners: every request that ended has handed over its record.
             trail.close();
+        }
+        IncidentBook book = incidents;
+        if (book != null) {
+            book.close();
         }
         SpanExport exporter = spans;
         if (exporter != null) {

@@ -6,19 +6,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.zerogate.audit.AuditLog;
 import io.zerogate.audit.AuditObserver;
 import io.zerogate.audit.AuditSink;
+import io.zerogate.audit.incident.IncidentMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 
 /**
- * Metrics of the audit trail (records written, dropped, checkpoints, queue depth, sink failures and lag), and
- * the gateway's own incidents when records are lost or a sink fails.
+ * Metrics of the audit trail (records written, dropped, checkpoints, queue depth, sink failures and lag) and of
+ * incidents (opened by reason, evicted, alerts sent and failed).
  */
-public final class AuditMetrics implements AuditObserver {
+public final class AuditMetrics implements AuditObserver, IncidentMetrics {
 
     private final MeterRegistry registry;
-    private final BiConsumer<String, String> incidents;
     private final Counter records;
     private final Counter droppedRecords;
     private final Counter refusedRequests;
@@ -26,10 +25,19 @@ public final class AuditMetrics implements AuditObserver {
     private final Map<String, Counter> sinkErrors = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> sinkFailing = new ConcurrentHashMap<>();
 
-    /** @param incidents raises an incident of the gateway's own: (reason code, detail) */
-    public AuditMetrics(GatewayMetrics metrics, BiConsumer<String, String> incidents) {
+    private final Map<String, Counter> incidentsOpened = new ConcurrentHashMap<>();
+    private final Counter incidentsEvicted;
+    private final Counter alertsSent;
+    private final Counter alertsFailed;
+
+    public AuditMetrics(GatewayMetrics metrics) {
         this.registry = metrics.registry();
-        this.incidents = incidents;
+        this.incidentsEvicted = Counter.builder("zerogate_incidents_evicted")
+                .description("open incidents closed early to stay within incidents.max_open").register(registry);
+        this.alertsSent = Counter.builder("zerogate_incident_alerts").description("incident alerts posted to the webhook")
+                .tag("result", "sent").register(registry);
+        this.alertsFailed = Counter.builder("zerogate_incident_alerts").description("incident alerts posted to the webhook")
+                .tag("result", "failed").register(registry);
         this.records = Counter.builder("zerogate_audit_records").description("audit records written to every sink")
                 .register(registry);
         this.droppedRecords = Counter.builder("zerogate_audit_dropped").description("audit records lost")
@@ -61,10 +69,8 @@ public final class AuditMetrics implements AuditObserver {
     public void dropped(boolean refusedRequest) {
         if (refusedRequest) {
             refusedRequests.increment();
-            incidents.accept("audit_unavailable", "a request was refused because the audit queue was full");
         } else {
             droppedRecords.increment();
-            incidents.accept("audit_dropped", "an audit record was lost because the audit queue was full");
         }
     }
 
@@ -78,12 +84,32 @@ public final class AuditMetrics implements AuditObserver {
         sinkErrors.computeIfAbsent(sink, s -> Counter.builder("zerogate_audit_sink_errors")
                 .description("times an audit sink started refusing records").tag("sink", s).register(registry)).increment();
         failing(sink).set(1);
-        incidents.accept("audit_sink_failed", "audit sink " + sink + " refuses records: " + problem);
     }
 
     @Override
     public void sinkRecovered(String sink) {
         failing(sink).set(0);
+    }
+
+    @Override
+    public void opened(String reason) {
+        incidentsOpened.computeIfAbsent(reason, r -> Counter.builder("zerogate_incidents_opened")
+                .description("incidents opened, by reason").tag("reason", r).register(registry)).increment();
+    }
+
+    @Override
+    public void evicted() {
+        incidentsEvicted.increment();
+    }
+
+    @Override
+    public void alertSent() {
+        alertsSent.increment();
+    }
+
+    @Override
+    public void alertFailed() {
+        alertsFailed.increment();
     }
 
     private AtomicInteger failing(String sink) {

@@ -36,6 +36,8 @@ final class AuditWriter implements Runnable {
     private final long syncMillis;
     private final RecordEncoder encoder = new RecordEncoder();
     private final boolean[] failing;
+    /** Sinks that take lines but report trouble (a remote sink whose collector keeps failing while it spools). */
+    private final boolean[] degraded;
 
     private int unsealed;
     private long lastCheckpoint;
@@ -59,6 +61,7 @@ final class AuditWriter implements Runnable {
         this.checkpointMillis = checkpointMillis;
         this.syncMillis = syncMillis;
         this.failing = new boolean[sinks.size()];
+        this.degraded = new boolean[sinks.size()];
         this.lastCheckpoint = clock.millis();
         this.lastSync = lastCheckpoint;
     }
@@ -144,7 +147,28 @@ final class AuditWriter implements Runnable {
             syncAll();
             lastSync = now;
         }
+        watchProblems();
         return true;
+    }
+
+    /** Reports a sink that still takes lines but says something is wrong, once when it starts and once when it ends. */
+    private void watchProblems() {
+        for (int i = 0; i < sinks.size(); i++) {
+            if (failing[i]) {
+                continue;
+            }
+            AuditSink sink = sinks.get(i);
+            String trouble = sink.problem();
+            if (trouble != null && !degraded[i]) {
+                degraded[i] = true;
+                observer.sinkFailed(sink.name(), trouble);
+                log.warn("audit sink {} reports a problem: {}", sink.name(), trouble);
+            } else if (trouble == null && degraded[i]) {
+                degraded[i] = false;
+                observer.sinkRecovered(sink.name());
+                log.info("audit sink {} is healthy again", sink.name());
+            }
+        }
     }
 
     private boolean rotate(FileAuditSink f) throws InterruptedException {
