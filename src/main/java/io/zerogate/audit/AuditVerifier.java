@@ -70,7 +70,10 @@ public final class AuditVerifier {
             TrailLinks links = new TrailLinks(allowUnsealedTail, new TrailDiagnosis(reader, seals));
             TrailBreak broken = null;
             TrailReader.Entry entry;
+            int filesRead = 0;
             while (broken == null && (entry = reader.next()) != null) {
+                // Counted before a break's diagnosis reads ahead into later files.
+                filesRead = reader.filesOpened();
                 broken = switch (entry) {
                     case TrailLine line -> {
                         TrailBreak b = links.accept(line);
@@ -84,7 +87,7 @@ public final class AuditVerifier {
                 broken = links.trailEnded();
             }
             TrailLine sealed = links.lastCheckpoint();
-            return new VerifyReport(broken, seals.checking(), List.copyOf(seals.seenKeyIds()), reader.filesOpened(),
+            return new VerifyReport(broken, seals.checking(), List.copyOf(seals.seenKeyIds()), filesRead,
                     links.lines(), links.records(), links.checkpoints(), links.firstSeq(), links.lastSeq(),
                     sealed == null ? 0 : sealed.seq(), links.lastSealedAt(), links.startsMidChain(), links.notes());
         }

@@ -28,7 +28,7 @@ final class TrailDiagnosis {
      * @param previousFileSealed whether the file before {@code line}'s ends with a checkpoint and nothing after it
      */
     TrailBreak explain(@Nullable TrailLine beforeLast, TrailLine last, TrailLine line, boolean firstOfFile,
-                       boolean previousFileSealed) throws IOException {
+                       boolean previousFileSealed) {
         long expected = last.seq() + 1;
         if (line.seq() == expected) {
             return brokenLink(last, line);
@@ -45,7 +45,7 @@ final class TrailDiagnosis {
     }
 
     /** The sequence continues but {@code prev} is not the hash of the line before. */
-    private TrailBreak brokenLink(TrailLine last, TrailLine line) throws IOException {
+    private TrailBreak brokenLink(TrailLine last, TrailLine line) {
         TrailLine next = nextLine();
         if (next != null && next.seq() == line.seq() && next.prev().equals(last.hash())) {
             return at(TrailBreak.Kind.INSERTED, line, "no line between " + last.where() + " and " + next.where(),
@@ -88,7 +88,7 @@ final class TrailDiagnosis {
 
     /** Sequence numbers are skipped: deleted, moved later, or an extra line stands here. */
     private TrailBreak gap(TrailLine last, TrailLine line, boolean firstOfFile, boolean previousFileSealed)
-            throws IOException {
+            {
         long expected = last.seq() + 1;
         TrailLine next = nextLine();
         TrailLine after = null;
@@ -123,7 +123,7 @@ final class TrailDiagnosis {
     }
 
     /** The line carrying {@code seq} among the lines already read ahead and the rest of the trail, or null. */
-    private @Nullable TrailLine find(long seq, @Nullable TrailLine next, @Nullable TrailLine after) throws IOException {
+    private @Nullable TrailLine find(long seq, @Nullable TrailLine next, @Nullable TrailLine after) {
         if (next != null && next.seq() == seq) {
             return next;
         }
@@ -131,7 +131,7 @@ final class TrailDiagnosis {
             return after;
         }
         TrailReader.Entry e;
-        while ((e = reader.next()) != null) {
+        while ((e = read()) != null) {
             if (e instanceof TrailLine l && l.seq() == seq) {
                 return l;
             }
@@ -139,19 +139,29 @@ final class TrailDiagnosis {
         return null;
     }
 
-    /** The next complete audit line, across file ends; null at the end of the trail or at an unreadable line. */
-    private @Nullable TrailLine nextLine() throws IOException {
-        while (true) {
+    /**
+     * The next entry, or null at the end. A file that cannot be read after the break ends the look ahead: the
+     * break is what the report is about, and it is known already.
+     */
+    private TrailReader.@Nullable Entry read() {
+        try {
             TrailReader.Entry e = reader.next();
-            if (e == null) {
-                ended = true;
+            ended = e == null;
+            return e;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The next complete audit line, across file ends; null at the end of the trail or at an unreadable line. */
+    private @Nullable TrailLine nextLine() {
+        while (true) {
+            TrailReader.Entry e = read();
+            if (e == null || e instanceof TrailReader.Unreadable) {
                 return null;
             }
             if (e instanceof TrailLine l) {
                 return l;
-            }
-            if (e instanceof TrailReader.Unreadable) {
-                return null;
             }
         }
     }

@@ -71,7 +71,8 @@ public final class TrailKeyFile {
             throw refused(file, "is not a JWK: " + e.getMessage());
         }
         if (!(jwk instanceof OctetKeyPair okp) || !Curve.Ed25519.equals(okp.getCurve())) {
-            throw refused(file, "holds a " + jwk.getKeyType() + " JWK (expected: kty OKP with crv Ed25519)");
+            throw refused(file, (jwk instanceof OctetKeyPair other ? "holds an OKP JWK on curve " + other.getCurve()
+                    : "holds a JWK of type " + jwk.getKeyType()) + " (expected: kty OKP with crv Ed25519)");
         }
         if (okp.isPrivate()) {
             throw refused(file, "holds a private key (the JWK has \"d\"): give the public key only");

@@ -1,7 +1,5 @@
 package io.zerogate.audit;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,15 +7,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Follows the chain line by line and file by file: each line must carry the next sequence number and the hash of
- * the line before it; a resume line must account for how the previous file ended and be sealed at once; a file
- * may end unsealed or torn only when the next file continues it; and the trail must end sealed unless a live
- * tail is allowed. Keeps the counts the report gives.
+ * the line before it; a file may end unsealed only when the next file continues it (restarts after a crash are
+ * {@link TrailRestarts}'s to check); and the trail must end sealed unless a live tail is allowed. Keeps the counts
+ * the report gives.
  */
 final class TrailLinks {
 
     private final boolean allowUnsealedTail;
     private final TrailDiagnosis diagnosis;
     private final List<String> notes = new ArrayList<>();
+    private final TrailRestarts restarts = new TrailRestarts(notes);
 
     private @Nullable TrailLine beforeLast;
     private @Nullable TrailLine last;
@@ -25,13 +24,8 @@ final class TrailLinks {
     /** Lines after the last checkpoint, and whether all of them are records. */
     private long unsealed;
     private boolean unsealedAllRecords = true;
-    /** The end of the file before the current one; null while reading the first file. */
-    private TrailReader.@Nullable FileEnd previousFileEnd;
     private boolean previousFileSealed;
-    /** A file that ended with a torn line no resume has accounted for yet. */
-    private TrailReader.@Nullable FileEnd torn;
     private boolean atFileStart = true;
-    private boolean awaitingSeal;
 
     private long lines;
     private long records;
@@ -45,68 +39,57 @@ final class TrailLinks {
     }
 
     /** Links one line; returns the break it makes, or null. */
-    @Nullable TrailBreak accept(TrailLine line) throws IOException {
+    @Nullable TrailBreak accept(TrailLine line) {
         boolean firstOfFile = atFileStart;
         atFileStart = false;
-        TrailReader.FileEnd tornEnd = torn;
-        if (firstOfFile && tornEnd != null && line.type() != TrailLine.Type.RESUME) {
-            return tornUnaccounted(tornEnd, "the next file starts with a " + line.type().member + " line at seq "
-                    + line.seq() + ", not with a resume accounting for them");
-        }
         TrailLine previous = last;
-        TrailBreak broken;
-        if (previous == null) {
-            broken = start(line);
-        } else if (line.seq() != previous.seq() + 1 || !line.prev().equals(previous.hash())) {
-            broken = diagnosis.explain(beforeLast, previous, line, firstOfFile, previousFileSealed);
-        } else {
-            broken = null;
+        TrailBreak broken = firstOfFile ? restarts.fileStarts(line, expectedSeq()) : null;
+        if (broken == null) {
+            broken = previous == null ? start(line)
+                    : line.seq() == previous.seq() + 1 && line.prev().equals(previous.hash()) ? null
+                    : diagnosis.explain(beforeLast, previous, line, firstOfFile, previousFileSealed);
         }
-        if (broken == null && awaitingSeal && line.type() != TrailLine.Type.CHECKPOINT && previous != null) {
-            broken = new TrailBreak(TrailBreak.Kind.BAD_RESUME, line.file(), line.number(), line.seq(),
-                    "a checkpoint sealing the resume at " + previous.where(), "a " + line.type().member + " line",
-                    "a starting gateway seals its resume line with a checkpoint at once: a line was inserted after"
-                            + " the restart, or the checkpoint removed");
-        }
-        if (broken == null && line.type() == TrailLine.Type.RESUME) {
-            broken = resume(line, firstOfFile);
+        if (broken == null) {
+            broken = restarts.check(line, firstOfFile);
         }
         if (broken != null) {
             return broken;
         }
-        torn = null;
-        awaitingSeal = line.type() == TrailLine.Type.RESUME;
+        restarts.linked(line);
         beforeLast = previous;
         last = line;
         lines++;
         switch (line.type()) {
-            case RECORD -> records++;
-            case CHECKPOINT -> checkpoints++;
-            case RESUME -> unsealedAllRecords = false;
-        }
-        if (line.type() == TrailLine.Type.CHECKPOINT) {
-            lastCheckpoint = line;
-            unsealed = 0;
-            unsealedAllRecords = true;
-        } else {
-            unsealed++;
+            case RECORD -> {
+                records++;
+                unsealed++;
+            }
+            case RESUME -> {
+                unsealed++;
+                unsealedAllRecords = false;
+            }
+            case CHECKPOINT -> {
+                checkpoints++;
+                lastCheckpoint = line;
+                unsealed = 0;
+                unsealedAllRecords = true;
+            }
         }
         return null;
     }
 
     /** Notes the end of a file; returns the break it makes, or null. */
     @Nullable TrailBreak fileEnded(TrailReader.FileEnd end) {
-        TrailReader.FileEnd tornEnd = torn;
-        if (end.lines() == 0 && tornEnd != null) {
-            return tornUnaccounted(tornEnd, "the next file, " + end.file().getFileName() + ", holds no line");
-        }
-        if (end.tornBytes() > 0) {
-            torn = end;
+        TrailBreak broken = restarts.fileEnded(end, expectedSeq());
+        if (broken != null) {
+            return broken;
         }
         TrailLine lastLine = last;
-        previousFileEnd = end;
-        previousFileSealed = end.tornBytes() == 0 && end.lines() > 0 && lastLine != null
-                && lastLine.type() == TrailLine.Type.CHECKPOINT && lastLine.file().equals(end.file());
+        if (end.lines() > 0 || end.tornBytes() > 0) {
+            // An empty file leaves the state of the file before it: it neither seals nor unseals anything.
+            previousFileSealed = end.tornBytes() == 0 && lastLine != null
+                    && lastLine.type() == TrailLine.Type.CHECKPOINT && lastLine.file().equals(end.file());
+        }
         atFileStart = true;
         return null;
     }
@@ -114,11 +97,11 @@ final class TrailLinks {
     /** Checks how the trail ends, after the last file's end; returns the break, or null. */
     @Nullable TrailBreak trailEnded() {
         TrailLine lastLine = last;
-        TrailReader.FileEnd end = previousFileEnd;
+        TrailReader.FileEnd end = restarts.lastFileEnd();
         if (end == null) {
             throw new IllegalStateException("the trail ended before any file did");
         }
-        TrailReader.FileEnd tornEnd = torn;
+        TrailReader.FileEnd tornEnd = restarts.tornTail();
         if (lastLine == null) {
             return new TrailBreak(TrailBreak.Kind.EMPTY, end.file(), 0, 1, "at least one complete audit line",
                     tornEnd == null ? "no line" : "only " + tornEnd.tornBytes() + " bytes without a newline",
@@ -181,51 +164,6 @@ final class TrailLinks {
                     + " taken on trust");
         }
         return null;
-    }
-
-    /** A resume line accounts for the bytes the previous file ends with after its last complete line. */
-    private @Nullable TrailBreak resume(TrailLine line, boolean firstOfFile) {
-        TrailReader.FileEnd before = previousFileEnd;
-        String named = line.previousFile();
-        if (firstOfFile && before == null) {
-            if (named != null) {
-                notes.add("the resume at " + line.where() + " follows " + named + ", which was not given: its"
-                        + " discarded_bytes (" + line.discardedBytes() + ") could not be checked");
-            }
-            return null;
-        }
-        long expected = firstOfFile && before != null ? before.tornBytes() : 0;
-        if (line.discardedBytes() != expected) {
-            String meaning = !firstOfFile ? "a resume inside a file follows a complete line, so nothing can have been"
-                    + " discarded: the line was altered"
-                    : line.discardedBytes() > expected ? "the previous file is shorter at its end than when the gateway"
-                    + " restarted: bytes were cut from it" : "the previous file holds more at its end than the gateway"
-                    + " discarded when it restarted: bytes were added to it";
-            return new TrailBreak(TrailBreak.Kind.BAD_RESUME, line.file(), line.number(), line.seq(),
-                    "discarded_bytes " + expected + (firstOfFile && before != null ? " (what " + before.file().getFileName()
-                            + " holds after its last complete line)" : ""), "discarded_bytes " + line.discardedBytes(),
-                    meaning);
-        }
-        if (firstOfFile && before != null && named != null) {
-            String actual = before.file().getFileName().toString();
-            if (!Path.of(named).getFileName().toString().equals(actual)) {
-                notes.add("the resume at " + line.where() + " names the previous file " + named + " but follows "
-                        + actual + "; the chain links, so no line is missing between them");
-            }
-        }
-        if (line.discardedBytes() > 0) {
-            notes.add("the gateway restarted after a crash at " + line.where() + ", discarding the "
-                    + line.discardedBytes() + " bytes of a torn line");
-        }
-        return null;
-    }
-
-    private TrailBreak tornUnaccounted(TrailReader.FileEnd end, String why) {
-        long seq = last == null ? 1 : last.seq() + 1;
-        return new TrailBreak(TrailBreak.Kind.TRUNCATED, end.file(), end.lines() + 1, seq,
-                "a complete line, or a resume in the next file accounting for " + end.tornBytes() + " torn bytes",
-                end.tornBytes() + " bytes without a newline; " + why, "the file ends in the middle of a line and"
-                + " nothing after it says so: the file was cut, or lines after the cut were removed");
     }
 
     List<String> notes() {

@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +25,10 @@ import org.jspecify.annotations.Nullable;
  * torn line, and restarts that begin a new file with a resume line sealed at once. Remembers where each sequence
  * number was written so that tests can say exactly where a break must be reported.
  */
-final class TrailFixture {
+public final class TrailFixture {
 
     /** Where a line was written. */
-    record Place(Path file, long line) {}
+    public record Place(Path file, long line) {}
 
     private static final DateTimeFormatter FILE_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -45,19 +46,19 @@ final class TrailFixture {
     /** The torn bytes the last closed file ends with. */
     private long torn;
 
-    TrailFixture(Path dir, KeyPair key, Instant start) {
+    public TrailFixture(Path dir, KeyPair key, Instant start) {
         this.dir = dir;
         this.key = key;
         this.now = start;
     }
 
     /** A starting gateway: a new file beginning with a resume line and the checkpoint that seals it. */
-    TrailFixture start() {
+    public TrailFixture start() {
         return startWith(true);
     }
 
     /** A start whose resume line is not sealed by a checkpoint, which no correct gateway writes. */
-    TrailFixture startUnsealed() {
+    public TrailFixture startUnsealed() {
         return startWith(false);
     }
 
@@ -72,7 +73,7 @@ final class TrailFixture {
         return this;
     }
 
-    TrailFixture records(int n) {
+    public TrailFixture records(int n) {
         for (int i = 0; i < n; i++) {
             tick();
             write("record", recordMembers(chain.seq() + 1, ""));
@@ -81,7 +82,7 @@ final class TrailFixture {
     }
 
     /** One record whose line is exactly {@code length} bytes long. */
-    TrailFixture recordOfLength(int length) {
+    public TrailFixture recordOfLength(int length) {
         tick();
         long seq = chain.seq() + 1;
         int bare = new AuditChain(chain.seq(), chain.head()).link("record", recordMembers(seq, "")).length;
@@ -89,13 +90,13 @@ final class TrailFixture {
         return this;
     }
 
-    TrailFixture checkpoint() {
+    public TrailFixture checkpoint() {
         write("checkpoint", checkpointMembers(chain.seq() + 1, chain.head(), key, tick()));
         return this;
     }
 
     /** A rotation: the file is sealed and closed, and the next line goes to a new file. */
-    TrailFixture rotate() {
+    public TrailFixture rotate() {
         checkpoint();
         close(0);
         newFile();
@@ -103,21 +104,21 @@ final class TrailFixture {
     }
 
     /** A rotation without a checkpoint before it: the file ends unsealed and the next one continues it. */
-    TrailFixture rotateUnsealed() {
+    public TrailFixture rotateUnsealed() {
         close(0);
         newFile();
         return this;
     }
 
     /** A clean stop: a last checkpoint, and the file is closed. */
-    TrailFixture stop() {
+    public TrailFixture stop() {
         checkpoint();
         close(0);
         return this;
     }
 
     /** A crash while writing the next record: only its first {@code tornBytes} bytes reach the file. */
-    TrailFixture crash(int tornBytes) {
+    public TrailFixture crash(int tornBytes) {
         byte[] next = new AuditChain(chain.seq(), chain.head()).link("record", recordMembers(chain.seq() + 1, ""));
         close(tornBytes);
         try {
@@ -128,11 +129,11 @@ final class TrailFixture {
         return this;
     }
 
-    List<Path> files() {
+    public List<Path> files() {
         return List.copyOf(files);
     }
 
-    Place at(long seq) {
+    public Place at(long seq) {
         Place p = places.get(seq);
         if (p == null) {
             throw new IllegalArgumentException("no line with seq " + seq);
@@ -141,16 +142,29 @@ final class TrailFixture {
     }
 
     /** The exact bytes of the line with this sequence number, as written. */
-    byte[] line(long seq) {
+    public byte[] line(long seq) {
         return written.get(seq).clone();
     }
 
-    long lastSeq() {
+    public long lastSeq() {
         return chain.seq();
     }
 
-    Instant now() {
+    public Instant now() {
         return now;
+    }
+
+    /** A PEM block, as {@code openssl pkey -pubout} writes a public key. */
+    public static String pem(String label, byte[] der) {
+        return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + label + "-----\n";
+    }
+
+    /** The public JWK of an Ed25519 key. */
+    public static String jwk(KeyPair key) {
+        byte[] spki = key.getPublic().getEncoded();
+        return "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\""
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOfRange(spki, 12, 44)) + "\"}";
     }
 
     /** The members of a checkpoint with sequence number {@code seq} after a line hashing to {@code prev}. */
