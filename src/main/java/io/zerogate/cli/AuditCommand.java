@@ -144,8 +144,12 @@ final class AuditCommand implements Runnable {
         StringBuilder b = new StringBuilder(Math.min(s.length(), 600));
         for (int i = 0; i < s.length() && i < 600; i++) {
             char c = s.charAt(i);
-            b.append(c >= 0x20 && c < 0x7f || c == '…' ? c : '?');
+            if (c == '\u2026') {
+                b.append("...");
+            } else {
+                b.append(c >= 0x20 && c < 0x7f ? c : '?');
+            }
         }
-        return s.length() > 600 ? b.append('…').toString() : b.toString();
+        return s.length() > 600 ? b.append("...").toString() : b.toString();
     }
 }
