@@ -155,8 +155,7 @@ final class DemoCommand implements Callable<Integer> {
             List<Example> examples = examples(gw, mtls, admin, file.getParent(), tokens, adminToken);
             if (check) {
                 int result = runChecks(examples, gw, mtls, admin, file.getParent());
-                System.out.println("audit trail: " + verifyCommand(file.resolveSibling("audit")));
-                return result;
+                return verifyTrail(gateway, file.resolveSibling("audit")) ? result : 1;
             }
             printIntro(file, api.address().getPort(), gw, mtls, admin, issuer, tokens, adminToken, examples);
             CountDownLatch stop = new CountDownLatch(1);
@@ -166,6 +165,27 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             gateway.shutdown(Duration.ofSeconds(2));
         }
+    }
+
+    /** Checks the run's audit trail as {@code zerogate audit verify} would, once what was recorded is sealed. */
+    private static boolean verifyTrail(Gateway gateway, Path auditDir) throws IOException, InterruptedException {
+        io.zerogate.audit.AuditLog trail = gateway.audit();
+        if (trail == null) {
+            return false;
+        }
+        io.zerogate.audit.AuditVerifier verifier = new io.zerogate.audit.AuditVerifier(
+                List.of(trail.keys().publicKey()), false);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        io.zerogate.audit.VerifyReport report;
+        do {
+            // Checkpoints come within a second of a record (checkpoint_interval: 1s).
+            Thread.sleep(250);
+            report = verifier.verify(io.zerogate.audit.AuditVerifier.trailFiles(List.of(auditDir)));
+        } while (report.verdict() != io.zerogate.audit.VerifyReport.Verdict.INTACT && System.nanoTime() < deadline);
+        boolean intact = report.verdict() == io.zerogate.audit.VerifyReport.Verdict.INTACT;
+        System.out.printf("%s  audit trail %s: %s%n", intact ? "ok   " : "FAIL ", auditDir,
+                intact ? "intact" : String.valueOf(report.broken()));
+        return intact;
     }
 
     /** The command that checks the demo's audit trail against the public half of its signing key. */

@@ -300,6 +300,20 @@ class AuditGatewayTest {
         all.addAll(secondFile);
         assertChainIntact(all);
         assertThat(all.stream().filter(l -> l.contains("\"type\":\"record\""))).hasSize(4);
+
+        // The trail the gateway wrote across a restart is intact for the verifier, with the key it published.
+        java.security.PublicKey key = TrailKeyFile.read(AuditKeys.publicKeyFile(other.resolve("audit/audit-signing-key.pem")));
+        VerifyReport report = new AuditVerifier(List.of(key), false).verify(AuditVerifier.trailFiles(List.of(other.resolve("audit"))));
+        assertThat(report.verdict()).isEqualTo(VerifyReport.Verdict.INTACT);
+
+        // One edited byte in the first file is the first broken link.
+        Path first = files.get(0);
+        String edited = Files.readString(first).replaceFirst("\"status\":200", "\"status\":201");
+        Files.writeString(first, edited);
+        VerifyReport tampered = new AuditVerifier(List.of(key), false).verify(AuditVerifier.trailFiles(List.of(other.resolve("audit"))));
+        assertThat(tampered.verdict()).isEqualTo(VerifyReport.Verdict.BROKEN);
+        assertThat(tampered.broken().file().getFileName()).isEqualTo(first.getFileName());
+        assertThat(tampered.broken().kind()).isEqualTo(TrailBreak.Kind.EDITED);
     }
 
     static void assertChainIntact(List<String> lines) throws IOException {

@@ -34,7 +34,8 @@ class DemoCommandTest {
         String out = captured.toString(StandardCharsets.UTF_8);
         System.out.print(out);
         assertThat(exit).as(out).isZero();
-        assertThat(out).containsPattern("(?m)^[1-9][0-9]* passed, 0 failed$").doesNotContain("FAIL");
+        assertThat(out).containsPattern("(?m)^[1-9][0-9]* passed, 0 failed$").doesNotContain("FAIL")
+                .containsPattern("(?m)^ok +audit trail .*: intact$");
         assertThat(demoDirectories()).as("the generated configuration is removed").isEqualTo(before);
     }
 
