@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,9 @@ final class AuditWriter implements Runnable {
     private static final int BATCH = 512;
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
+    /** How long the writer naps between batches while records keep coming, and how many naps make a quiet spell. */
+    private static final long NAP_NANOS = 1_000_000;
+    private static final int BUSY_NAPS = 50;
 
     private final BlockingQueue<AuditRecord> queue;
     private final AuditChain chain;
@@ -92,9 +96,23 @@ final class AuditWriter implements Runnable {
     public void run() {
         List<AuditRecord> batch = new ArrayList<>(BATCH);
         try {
+            int quiet = 0;
             while (true) {
-                AuditRecord first = queue.poll(waitMillis(), TimeUnit.MILLISECONDS);
-                if (first == null && stopping && queue.isEmpty()) {
+                AuditRecord first = queue.poll();
+                if (first == null && !stopping) {
+                    // Under traffic the writer naps instead of waiting to be woken: a record handed over then costs
+                    // an event loop no wake-up of this thread. After a quiet spell it waits to be woken again.
+                    if (quiet < BUSY_NAPS) {
+                        quiet++;
+                        LockSupport.parkNanos(NAP_NANOS);
+                        first = queue.poll();
+                    } else {
+                        first = queue.poll(waitMillis(), TimeUnit.MILLISECONDS);
+                    }
+                }
+                if (first != null) {
+                    quiet = 0;
+                } else if (stopping && queue.isEmpty()) {
                     break;
                 }
                 batch.clear();
