@@ -151,7 +151,8 @@ public final class AuditKeys {
         }
     }
 
-    private static byte[] spki(byte[] raw) {
+    /** The X.509 SubjectPublicKeyInfo of a raw 32-byte Ed25519 public key (RFC 8410). */
+    static byte[] spki(byte[] raw) {
         byte[] out = Arrays.copyOf(SPKI_PREFIX, SPKI_PREFIX.length + raw.length);
         System.arraycopy(raw, 0, out, SPKI_PREFIX.length, raw.length);
         return out;

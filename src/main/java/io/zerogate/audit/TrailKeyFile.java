@@ -30,10 +30,6 @@ public final class TrailKeyFile {
     /** A public key file is a few hundred bytes; anything far larger is not one. */
     private static final long MAX_BYTES = 64 * 1024;
 
-    /** DER prefix of an X.509 SubjectPublicKeyInfo for a raw 32-byte Ed25519 key (RFC 8410). */
-    private static final byte[] ED25519_SPKI_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
-            0x21, 0x00};
-
     private TrailKeyFile() {}
 
     /**
@@ -81,10 +77,7 @@ public final class TrailKeyFile {
         if (x.length != 32) {
             throw refused(file, "holds an Ed25519 JWK whose x is " + x.length + " bytes (expected: 32)");
         }
-        byte[] encoded = new byte[ED25519_SPKI_PREFIX.length + x.length];
-        System.arraycopy(ED25519_SPKI_PREFIX, 0, encoded, 0, ED25519_SPKI_PREFIX.length);
-        System.arraycopy(x, 0, encoded, ED25519_SPKI_PREFIX.length, x.length);
-        return decode(file, encoded);
+        return decode(file, AuditKeys.spki(x));
     }
 
     private static PublicKey fromPem(Path file, String pem) {
