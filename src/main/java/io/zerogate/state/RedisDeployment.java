@@ -14,6 +14,9 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import io.zerogate.config.StateConfig.RedisConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -28,10 +31,11 @@ import java.util.stream.Collectors;
  * again after a failover), or a Redis Cluster whose topology is refreshed when a server answers MOVED or ASK
  * and every {@link #TOPOLOGY_REFRESH}.
  *
+ * @param resources the client's threads and timer, shut down with it
  * @param clustered true for Redis Cluster, where one script call may only touch keys of one slot
  * @param endpoint  where it connects, without credentials, for messages
  */
-record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, String> connection,
+record RedisDeployment(ClientResources resources, AbstractRedisClient client, StatefulConnection<String, String> connection,
                        RedisClusterAsyncCommands<String, String> commands, boolean clustered, String endpoint) {
 
     static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
@@ -49,11 +53,16 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
         config.nodes().forEach(RedisDeployment::check);
         Duration timeout = config.timeout();
         String endpoint = describe(config);
+        // Per-command latency histograms are never read; recording them costs every command a clock read and a
+        // histogram update on the client's I/O thread.
+        ClientResources resources = DefaultClientResources.builder()
+                .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+                .build();
         AbstractRedisClient client = null;
         try {
             RedisDeployment deployment;
             if (config.mode() == RedisConfig.Mode.CLUSTER) {
-                RedisClusterClient cluster = RedisClusterClient.create(
+                RedisClusterClient cluster = RedisClusterClient.create(resources,
                         config.nodes().stream().map(node -> redisUri(node, timeout)).toList());
                 client = cluster;
                 cluster.setOptions(ClusterClientOptions.builder(clientOptions(timeout))
@@ -63,16 +72,16 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
                                 .build())
                         .build());
                 StatefulRedisClusterConnection<String, String> connection = cluster.connect(StringCodec.UTF8);
-                deployment = new RedisDeployment(cluster, connection, connection.async(), true, endpoint);
+                deployment = new RedisDeployment(resources, cluster, connection, connection.async(), true, endpoint);
             } else {
-                RedisClient single = RedisClient.create();
+                RedisClient single = RedisClient.create(resources);
                 client = single;
                 single.setOptions(clientOptions(timeout));
                 RedisURI uri = config.mode() == RedisConfig.Mode.SENTINEL
                         ? sentinelUri(config.nodes(), Objects.requireNonNull(config.masterName(), "masterName"), timeout)
                         : redisUri(config.nodes().get(0), timeout);
                 StatefulRedisConnection<String, String> connection = single.connect(StringCodec.UTF8, uri);
-                deployment = new RedisDeployment(single, connection, connection.async(), false, endpoint);
+                deployment = new RedisDeployment(resources, single, connection, connection.async(), false, endpoint);
             }
             deployment.commands().scriptLoad(RedisLimitScript.SOURCE).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return deployment;
@@ -80,6 +89,7 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
             if (client != null) {
                 client.shutdown(Duration.ZERO, timeout);
             }
+            resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -90,6 +100,7 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
     void close() {
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     private static ClientOptions clientOptions(Duration timeout) {

@@ -1,8 +1,12 @@
 package io.zerogate.state;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,17 +14,19 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * The Lua script that meters limits inside Redis ({@code redis-limits.lua} next to this class): one call
- * evaluates, applies, refunds or releases the charges of one slot atomically. It is called by its digest and
- * loaded again when a server answers that it does not know it (after a restart, a failover or
- * {@code SCRIPT FLUSH}).
+ * evaluates, applies, refunds or releases the charges of one or more requests of one slot atomically, each
+ * request decided on its own. It is called by its digest and loaded again when a server answers that it does
+ * not know it (after a restart, a failover or {@code SCRIPT FLUSH}).
  */
 final class RedisLimitScript {
 
@@ -31,13 +37,20 @@ final class RedisLimitScript {
         private final String argument = name().toLowerCase(Locale.ROOT);
     }
 
-    /** The answer to one script call over some charges: the verdict and, per charge, a result and a mark. */
+    /**
+     * The charges of one request in a call. {@code marks} are those the charge call answered, for
+     * {@link Mode#REFUND} only (empty otherwise).
+     */
+    record Request(List<Charge> charges, String leaseId, List<Long> marks) {}
+
+    /** The answer to one request in a call: the verdict and, per charge, a result and a mark. */
     record Reply(boolean allowed, List<ChargeResult> results, List<Long> marks) {}
 
     static final String SOURCE = load();
     static final String DIGEST = sha1(SOURCE);
 
     private static final int RESULT_FIELDS = 5;
+    private static final Reply RELEASED = new Reply(true, List.of(), List.of());
 
     private final RedisClusterAsyncCommands<String, String> commands;
 
@@ -45,80 +58,107 @@ final class RedisLimitScript {
         this.commands = commands;
     }
 
-    /**
-     * Runs the script over charges that share one slot. {@code marks} are those the charge call answered, for
-     * {@link Mode#REFUND} only (empty otherwise).
-     */
+    /** Runs the script over the charges of one request, which share one slot. */
     CompletableFuture<Reply> run(Mode mode, List<Charge> charges, String leaseId, List<Long> marks) {
-        String[] keys = new String[charges.size()];
-        String[] args = new String[2 + 6 * charges.size()];
-        args[0] = mode.argument;
-        args[1] = leaseId;
-        for (int n = 0; n < charges.size(); n++) {
-            Charge charge = charges.get(n);
-            keys[n] = RedisStateStore.KEY_PREFIX + charge.key();
-            long flag = mode == Mode.REFUND ? marks.get(n) : charge.enforced() ? 1 : 0;
-            long[] parameters = parameters(charge.meter());
-            int base = 2 + 6 * n;
-            args[base] = kind(charge.meter());
-            args[base + 1] = Long.toString(parameters[0]);
-            args[base + 2] = Long.toString(parameters[1]);
-            args[base + 3] = Long.toString(parameters[2]);
-            args[base + 4] = Long.toString(charge.cost());
-            args[base + 5] = Long.toString(flag);
+        return run(mode, List.of(new Request(charges, leaseId, marks))).thenApply(replies -> replies.get(0));
+    }
+
+    /** Runs the script once over the charges of several requests, which all share one slot; one reply each. */
+    CompletableFuture<List<Reply>> run(Mode mode, List<Request> requests) {
+        return evaluate(() -> arguments(mode, requests)).thenApply(reply -> decode(mode, requests, reply));
+    }
+
+    /**
+     * {@code EVALSHA}'s arguments. Numbers and names are written as they are, without the text conversions and
+     * codec a {@code String[]} would go through: this is built for every call.
+     */
+    private static CommandArgs<String, String> arguments(Mode mode, List<Request> requests) {
+        int count = 0;
+        for (Request request : requests) {
+            count += request.charges().size();
         }
-        return evaluate(keys, args).thenApply(reply -> decode(mode, charges, reply));
+        CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(DIGEST).add(count);
+        for (Request request : requests) {
+            for (Charge charge : request.charges()) {
+                args.addKey(RedisStateStore.KEY_PREFIX + charge.key());
+            }
+        }
+        args.add(mode.argument);
+        for (Request request : requests) {
+            List<Charge> charges = request.charges();
+            // The lease id is only stored by concurrency limits; other requests spare Redis the bytes.
+            args.add(mode == Mode.CHARGE && !leases(charges) ? "" : request.leaseId()).add(charges.size());
+            for (int n = 0; n < charges.size(); n++) {
+                Charge charge = charges.get(n);
+                meter(args, charge.meter()).add(charge.cost())
+                        .add(mode == Mode.REFUND ? request.marks().get(n) : charge.enforced() ? 1 : 0);
+            }
+        }
+        return args;
     }
 
-    private CompletableFuture<Object> evaluate(String[] keys, String[] args) {
-        return commands.evalsha(DIGEST, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
-                        ? commands.scriptLoad(SOURCE).toCompletableFuture().thenCompose(loaded ->
-                                commands.evalsha(DIGEST, ScriptOutputType.MULTI, keys, args).toCompletableFuture())
-                        : CompletableFuture.failedFuture(unwrap(failure)));
+    private static boolean leases(List<Charge> charges) {
+        for (Charge charge : charges) {
+            if (charge.meter() instanceof Meter.Concurrency) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static Reply decode(Mode mode, List<Charge> charges, Object reply) {
+    private CompletableFuture<Object> evaluate(Supplier<CommandArgs<String, String>> args) {
+        return call(args.get()).exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
+                ? commands.scriptLoad(SOURCE).toCompletableFuture().thenCompose(loaded -> call(args.get()))
+                : CompletableFuture.failedFuture(unwrap(failure)));
+    }
+
+    private CompletableFuture<Object> call(CommandArgs<String, String> args) {
+        RedisFuture<List<Object>> reply = commands.dispatch(CommandType.EVALSHA, new NestedMultiOutput<>(StringCodec.UTF8), args);
+        return reply.toCompletableFuture().thenApply(values -> values);
+    }
+
+    private static List<Reply> decode(Mode mode, List<Request> requests, Object reply) {
         if (mode == Mode.RELEASE) {
-            return new Reply(true, List.of(), List.of());
+            return java.util.Collections.nCopies(requests.size(), RELEASED);
         }
         List<?> values = (List<?>) reply;
-        if (values.size() != 1 + RESULT_FIELDS * charges.size()) {
-            throw new IllegalStateException("limit script reply: " + values.size() + " values (expected: "
-                    + (1 + RESULT_FIELDS * charges.size()) + ")");
+        int expected = 0;
+        for (Request request : requests) {
+            expected += 1 + RESULT_FIELDS * request.charges().size();
         }
-        List<ChargeResult> results = new ArrayList<>(charges.size());
-        List<Long> marks = new ArrayList<>(charges.size());
-        for (int n = 0; n < charges.size(); n++) {
-            int base = 1 + RESULT_FIELDS * n;
-            results.add(new ChargeResult(number(values, base) == 1, charges.get(n).meter().limit(),
-                    number(values, base + 1), number(values, base + 2), number(values, base + 3)));
-            marks.add(number(values, base + 4));
+        if (values.size() != expected) {
+            throw new IllegalStateException("limit script reply: " + values.size() + " values (expected: " + expected + ")");
         }
-        return new Reply(number(values, 0) == 1, results, marks);
+        List<Reply> replies = new ArrayList<>(requests.size());
+        int at = 0;
+        for (Request request : requests) {
+            List<Charge> charges = request.charges();
+            boolean allowed = number(values, at++) == 1;
+            ChargeResult[] results = new ChargeResult[charges.size()];
+            Long[] marks = new Long[charges.size()];
+            for (int n = 0; n < charges.size(); n++) {
+                results[n] = new ChargeResult(number(values, at) == 1, charges.get(n).meter().limit(),
+                        number(values, at + 1), number(values, at + 2), number(values, at + 3));
+                marks[n] = (Long) values.get(at + 4);
+                at += RESULT_FIELDS;
+            }
+            replies.add(new Reply(allowed, Arrays.asList(results), Arrays.asList(marks)));
+        }
+        return replies;
     }
 
     private static long number(List<?> values, int index) {
         return (Long) values.get(index);
     }
 
-    private static String kind(Meter meter) {
+    /** Adds the kind and the three parameters of a meter, as the script reads them. */
+    private static CommandArgs<String, String> meter(CommandArgs<String, String> args, Meter meter) {
         return switch (meter) {
-            case Meter.Gcra gcra -> "g";
-            case Meter.FixedWindow window -> "f";
-            case Meter.SlidingWindow window -> "s";
-            case Meter.Concurrency concurrency -> "c";
-            case Meter.Quota quota -> "q";
-        };
-    }
-
-    private static long[] parameters(Meter meter) {
-        return switch (meter) {
-            case Meter.Gcra gcra -> new long[] {gcra.limit(), gcra.periodMicros(), gcra.burst()};
-            case Meter.FixedWindow window -> new long[] {window.limit(), window.windowMicros(), 0};
-            case Meter.SlidingWindow window -> new long[] {window.limit(), window.windowMicros(), 0};
-            case Meter.Concurrency concurrency -> new long[] {concurrency.limit(), concurrency.leaseMicros(), 0};
-            case Meter.Quota quota -> new long[] {quota.limit(), quota.periodEndEpochMillis(), 0};
+            case Meter.Gcra gcra -> args.add("g").add(gcra.limit()).add(gcra.periodMicros()).add(gcra.burst());
+            case Meter.FixedWindow window -> args.add("f").add(window.limit()).add(window.windowMicros()).add(0);
+            case Meter.SlidingWindow window -> args.add("s").add(window.limit()).add(window.windowMicros()).add(0);
+            case Meter.Concurrency concurrency -> args.add("c").add(concurrency.limit()).add(concurrency.leaseMicros()).add(0);
+            case Meter.Quota quota -> args.add("q").add(quota.limit()).add(quota.periodEndEpochMillis()).add(0);
         };
     }
 

@@ -2,6 +2,7 @@ package io.zerogate.state;
 
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.SlotHash;
+import io.netty.util.concurrent.EventExecutor;
 import io.zerogate.config.StateConfig.RedisConfig;
 import io.zerogate.state.RedisLimitScript.Mode;
 import io.zerogate.state.RedisLimitScript.Reply;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -36,7 +39,8 @@ import java.util.function.Supplier;
  * are refused at once instead of queued, and a Redis that stops answering fails each command when its time
  * limit passes: an operation never waits much longer than the timeout, and callers deny on failure.
  *
- * <p>Futures complete on the Redis client's own I/O threads.
+ * <p>Charges made on an event loop are batched per loop ({@link LoopCharges}) and answered on that loop; other
+ * futures complete on the Redis client's own I/O threads.
  */
 public final class RedisStateStore implements StateStore {
 
@@ -49,6 +53,7 @@ public final class RedisStateStore implements StateStore {
     private final RedisDeployment deployment;
     private final RedisLimitScript script;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Map<EventExecutor, LoopCharges> batches = new ConcurrentHashMap<>();
 
     private RedisStateStore(RedisDeployment deployment) {
         this.deployment = deployment;
@@ -94,20 +99,84 @@ public final class RedisStateStore implements StateStore {
     @Override
     public CompletionStage<ChargeVerdict> charge(List<Charge> charges, String leaseId) {
         checkLeaseId(leaseId);
-        List<List<Integer>> groups = groups(charges);
+        return charge(charges, leaseId, (slot, selected) -> call(Mode.CHARGE, selected, leaseId, List.of()));
+    }
+
+    /**
+     * As {@link #charge(List, String)}. Called on an event loop, the charges wait in that loop's batch
+     * ({@link LoopCharges}) until the loop has finished its current work, and travel in one script call per slot
+     * with those of every other request the loop handled meanwhile; the answer arrives on the loop.
+     */
+    @Override
+    public CompletionStage<ChargeVerdict> charge(List<Charge> charges, String leaseId, Executor loop) {
+        checkLeaseId(leaseId);
+        Objects.requireNonNull(loop, "loop");
+        if (!(loop instanceof EventExecutor executor)) {
+            return charge(charges, leaseId).thenApplyAsync(verdict -> verdict, loop);
+        }
+        if (!executor.inEventLoop() || closed.get()) {
+            return onLoop(charge(charges, leaseId).toCompletableFuture(), executor);
+        }
+        LoopCharges batch = batches.get(executor);
+        if (batch == null) {
+            batch = batches.computeIfAbsent(executor, l -> new LoopCharges(l,
+                    requests -> send(() -> script.run(Mode.CHARGE, requests))));
+        }
+        LoopCharges waiting = batch;
+        return onLoop(charge(charges, leaseId, (slot, selected) -> waiting.add(slot, selected, leaseId)), executor);
+    }
+
+    /** Sends the charges of one slot (one request's, or those of its slot) and answers what the script replied. */
+    @FunctionalInterface
+    private interface SlotCall {
+        CompletableFuture<Reply> send(int slot, List<Charge> charges);
+    }
+
+    private CompletableFuture<ChargeVerdict> charge(List<Charge> charges, String leaseId, SlotCall slotCall) {
+        Objects.requireNonNull(charges, "charges");
+        int slot = oneSlot(charges);
+        if (slot >= 0) {
+            return slotCall.send(slot, charges).handle((reply, failure) -> {
+                if (failure != null) {
+                    throw notMetered(RedisLimitScript.unwrap(failure));
+                }
+                return new ChargeVerdict(reply.allowed(), reply.results());
+            });
+        }
+        List<Group> groups = groups(charges);
         List<CompletableFuture<Reply>> calls = groups.stream()
-                .map(group -> call(Mode.CHARGE, charges, group, leaseId, List.of()))
+                .map(group -> slotCall.send(group.slot(), group.indexes().stream().map(charges::get).toList()))
                 .toList();
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
                 .handle((done, failure) -> settle(charges, leaseId, groups, calls))
                 .thenCompose(verdict -> verdict);
     }
 
+    private IllegalStateException notMetered(Throwable failure) {
+        return new IllegalStateException("Redis at " + deployment.endpoint() + " did not meter the charges", failure);
+    }
+
+    /** An answer that completes on {@code loop}, for callers that may only touch their state there. */
+    private static <T> CompletionStage<T> onLoop(CompletableFuture<T> answer, EventExecutor loop) {
+        if (answer.isDone()) {
+            return answer;
+        }
+        CompletableFuture<T> onLoop = new CompletableFuture<>();
+        answer.whenComplete((value, failure) -> LoopCharges.runOn(loop, () -> {
+            if (failure != null) {
+                onLoop.completeExceptionally(failure);
+            } else {
+                onLoop.complete(value);
+            }
+        }));
+        return onLoop;
+    }
+
     /**
      * The verdict of all groups: allowed when every group allowed. Otherwise what allowing groups applied is
      * refunded first, and so it is when a group failed, which then fails the whole charge.
      */
-    private CompletableFuture<ChargeVerdict> settle(List<Charge> charges, String leaseId, List<List<Integer>> groups,
+    private CompletableFuture<ChargeVerdict> settle(List<Charge> charges, String leaseId, List<Group> groups,
                                                     List<CompletableFuture<Reply>> calls) {
         ChargeResult[] results = new ChargeResult[charges.size()];
         List<CompletableFuture<?>> refunds = new ArrayList<>();
@@ -116,7 +185,7 @@ public final class RedisStateStore implements StateStore {
                 .findFirst().orElse(null);
         boolean allowed = failure == null && calls.stream().allMatch(call -> call.join().allowed());
         for (int g = 0; g < groups.size(); g++) {
-            List<Integer> group = groups.get(g);
+            List<Integer> group = groups.get(g).indexes();
             if (calls.get(g).isCompletedExceptionally()) {
                 continue;
             }
@@ -131,7 +200,7 @@ public final class RedisStateStore implements StateStore {
         return CompletableFuture.allOf(refunds.toArray(CompletableFuture[]::new))
                 .handle((done, refundFailure) -> {
                     if (failure != null) {
-                        throw new IllegalStateException("Redis at " + deployment.endpoint() + " did not meter the charges", failure);
+                        throw notMetered(failure);
                     }
                     return new ChargeVerdict(allowed, Arrays.asList(results));
                 });
@@ -162,20 +231,20 @@ public final class RedisStateStore implements StateStore {
                 .filter(charge -> charge.meter() instanceof Meter.Concurrency)
                 .toList();
         return CompletableFuture.allOf(groups(leases).stream()
-                .map(group -> call(Mode.RELEASE, leases, group, leaseId, List.of()))
+                .map(group -> call(Mode.RELEASE, leases, group.indexes(), leaseId, List.of()))
                 .toArray(CompletableFuture[]::new));
     }
 
     @Override
     public CompletionStage<List<ChargeResult>> peek(List<Charge> charges) {
-        List<List<Integer>> groups = groups(charges);
+        List<Group> groups = groups(charges);
         List<CompletableFuture<Reply>> calls = groups.stream()
-                .map(group -> call(Mode.PEEK, charges, group, "", List.of()))
+                .map(group -> call(Mode.PEEK, charges, group.indexes(), "", List.of()))
                 .toList();
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(done -> {
             ChargeResult[] results = new ChargeResult[charges.size()];
             for (int g = 0; g < groups.size(); g++) {
-                List<Integer> group = groups.get(g);
+                List<Integer> group = groups.get(g).indexes();
                 for (int n = 0; n < group.size(); n++) {
                     results[group.get(n)] = calls.get(g).join().results().get(n);
                 }
@@ -184,20 +253,45 @@ public final class RedisStateStore implements StateStore {
         });
     }
 
+    /** The charges of one slot, by their indexes in a call's list. */
+    private record Group(int slot, List<Integer> indexes) {}
+
     /** Indexes of the charges that one script call may take together: all of them, or those of one slot. */
-    private List<List<Integer>> groups(List<Charge> charges) {
+    private List<Group> groups(List<Charge> charges) {
         Objects.requireNonNull(charges, "charges");
         Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
         for (int n = 0; n < charges.size(); n++) {
-            int slot = deployment.clustered() ? SlotHash.getSlot(KEY_PREFIX + charges.get(n).key()) : 0;
-            bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(n);
+            bySlot.computeIfAbsent(slot(charges.get(n)), s -> new ArrayList<>()).add(n);
         }
-        return List.copyOf(bySlot.values());
+        return bySlot.entrySet().stream().map(e -> new Group(e.getKey(), e.getValue())).toList();
+    }
+
+    /** The slot every charge shares, or -1 when they fall into several. */
+    private int oneSlot(List<Charge> charges) {
+        if (!deployment.clustered()) {
+            return 0;
+        }
+        int slot = -1;
+        for (Charge charge : charges) {
+            int s = slot(charge);
+            if (slot >= 0 && s != slot) {
+                return -1;
+            }
+            slot = s;
+        }
+        return Math.max(slot, 0);
+    }
+
+    private int slot(Charge charge) {
+        return deployment.clustered() ? SlotHash.getSlot(KEY_PREFIX + charge.key()) : 0;
     }
 
     private CompletableFuture<Reply> call(Mode mode, List<Charge> charges, List<Integer> group, String leaseId,
                                           List<Long> marks) {
-        List<Charge> selected = group.stream().map(charges::get).toList();
+        return call(mode, group.stream().map(charges::get).toList(), leaseId, marks);
+    }
+
+    private CompletableFuture<Reply> call(Mode mode, List<Charge> selected, String leaseId, List<Long> marks) {
         return send(() -> script.run(mode, selected, leaseId, marks));
     }
 

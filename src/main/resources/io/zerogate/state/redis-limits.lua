@@ -2,16 +2,23 @@
 -- the Javadoc of io.zerogate.state.Meter gives; Lua numbers are doubles, so every value stays an integer
 -- below 2^53 and divisions are exact integer divisions (fdiv, tdiv, cdiv below).
 --
--- KEYS: one per charge. ARGV[1]: the mode (charge, peek, release, refund). ARGV[2]: the lease id. Then six
--- values per key: kind (g gcra, f fixed window, s sliding window, c concurrency, q quota), three meter
+-- One call carries the charges of one or more requests, each decided on its own, one after the other, all
+-- at the same TIME: a request sees what the requests before it in the call applied, and a request that is
+-- refused applies nothing and changes nothing for the others.
+--
+-- KEYS: one per charge, the charges of each request after those of the request before it. ARGV[1]: the
+-- mode (charge, peek, release, refund). Then, per request, its lease id and its number of charges, then six
+-- values per charge: kind (g gcra, f fixed window, s sliding window, c concurrency, q quota), three meter
 -- parameters, the cost, and a flag: enforced (1 or 0) for charge and peek, the mark of the charge for refund.
 --
--- charge, peek and refund answer {verdict, then five values per key: allowed, remaining, resetMicros,
--- retryAfterMicros, mark}. The mark names the window a charge counted in, so that a refund takes back
--- from that window only. release removes the lease from each key and answers the number removed.
+-- charge, peek and refund answer, per request, {verdict, then five values per charge: allowed, remaining,
+-- resetMicros, retryAfterMicros, mark}. The mark names the window a charge counted in, so that a refund takes
+-- back from that window only. release removes each request's lease from its keys and answers the number
+-- removed.
 
 local mode = ARGV[1]
-local lease = ARGV[2]
+-- The lease id of the request being decided.
+local lease
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 
@@ -52,10 +59,43 @@ end
 -- (rem0, reset0), retry, mark, and apply, a function that writes the charge.
 local meters = {}
 
+-- Rates by key as this call has left them (false: no rate stored). A key that many requests of one call share is
+-- read once and written once, when the call ends (see store_rates).
+local rates, changed = {}, {}
+
+local function rate(key)
+  local tat = rates[key]
+  if tat == nil then
+    tat = tonumber(redis.call('GET', key)) or false
+    rates[key] = tat
+  end
+  return tat or nil
+end
+
+local function set_rate(key, tat)
+  if not changed[key] then
+    changed[key] = true
+    changed[#changed + 1] = key
+  end
+  rates[key] = tat
+end
+
+-- A rate lives until its bucket is empty again; one that is empty already is removed.
+local function store_rates()
+  for _, key in ipairs(changed) do
+    local tat = rates[key]
+    if tat > now then
+      redis.call('SET', key, text(tat), 'PX', ttl(tat - now))
+    else
+      redis.call('DEL', key)
+    end
+  end
+end
+
 meters.g = {
   eval = function(key, limit, period, burst, cost)
     local t = math.max(1, fdiv(period, limit))
-    local tat = math.max(tonumber(redis.call('GET', key)) or now, now)
+    local tat = math.max(rate(key) or now, now)
     local next = tat + t * cost
     local ok = next - now <= t * burst
     return {
@@ -63,20 +103,15 @@ meters.g = {
       rem0 = tdiv(t * burst - (tat - now), t), reset0 = tat - now,
       retry = ok and 0 or next - now - t * burst, mark = 0,
       apply = function()
-        redis.call('SET', key, text(next), 'PX', ttl(next - now))
+        set_rate(key, next)
       end
     }
   end,
   refund = function(key, limit, period, burst, cost)
     local t = math.max(1, fdiv(period, limit))
-    local tat = tonumber(redis.call('GET', key))
+    local tat = rate(key)
     if tat then
-      tat = tat - t * cost
-      if tat <= now then
-        redis.call('DEL', key)
-      else
-        redis.call('SET', key, text(tat), 'PX', ttl(tat - now))
-      end
+      set_rate(key, tat - t * cost)
     end
   end
 }
@@ -204,45 +239,59 @@ meters.q = {
   end
 }
 
-if mode == 'release' then
-  local removed = 0
-  for _, key in ipairs(KEYS) do
-    removed = removed + redis.call('ZREM', key, lease)
+-- Decides one request: its charges are KEYS[first + 1 ..] and their values ARGV[at + 1 ..]. Every enforced
+-- charge is evaluated before any is applied (a request's keys are distinct), and either all that allow are
+-- applied or none. Appends the request's answer to reply.
+local function decide(first, at, count, reply)
+  local evaluations = {}
+  local verdict = true
+  for n = 1, count do
+    local key, base = KEYS[first + n], at + (n - 1) * 6
+    local meter, a, b, c = meters[ARGV[base + 1]], tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]),
+        tonumber(ARGV[base + 4])
+    local cost, flag = tonumber(ARGV[base + 5]), tonumber(ARGV[base + 6])
+    if mode == 'refund' then
+      meter.refund(key, a, b, c, cost, flag)
+    end
+    local evaluation = meter.eval(key, a, b, c, cost)
+    if mode == 'charge' and flag == 1 and not evaluation.ok then
+      verdict = false
+    end
+    evaluations[n] = evaluation
   end
+  reply[#reply + 1] = mode == 'charge' and verdict and 1 or 0
+  for _, evaluation in ipairs(evaluations) do
+    -- peek answers what each charge alone would answer; a charge answers what it applied, or the state as is.
+    local applied = evaluation.ok and (mode == 'peek' or (mode == 'charge' and verdict))
+    if mode == 'charge' and applied then
+      evaluation.apply()
+    end
+    reply[#reply + 1] = evaluation.ok and 1 or 0
+    reply[#reply + 1] = applied and evaluation.rem or evaluation.rem0
+    reply[#reply + 1] = applied and evaluation.reset or evaluation.reset0
+    reply[#reply + 1] = evaluation.retry
+    reply[#reply + 1] = evaluation.mark
+  end
+end
+
+local reply = {}
+local removed = 0
+local first, at = 0, 1
+while at < #ARGV do
+  lease = ARGV[at + 1]
+  local count = tonumber(ARGV[at + 2])
+  at = at + 2
+  if mode == 'release' then
+    for n = 1, count do
+      removed = removed + redis.call('ZREM', KEYS[first + n], lease)
+    end
+  else
+    decide(first, at, count, reply)
+  end
+  first, at = first + count, at + count * 6
+end
+if mode == 'release' then
   return removed
 end
-
-local function args(n)
-  local base = 2 + (n - 1) * 6
-  return meters[ARGV[base + 1]], tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4]),
-      tonumber(ARGV[base + 5]), tonumber(ARGV[base + 6])
-end
-
-local evaluations = {}
-local verdict = true
-for n, key in ipairs(KEYS) do
-  local meter, a, b, c, cost, flag = args(n)
-  if mode == 'refund' then
-    meter.refund(key, a, b, c, cost, flag)
-  end
-  local evaluation = meter.eval(key, a, b, c, cost)
-  if mode == 'charge' and flag == 1 and not evaluation.ok then
-    verdict = false
-  end
-  evaluations[n] = evaluation
-end
-
-local reply = {mode == 'charge' and verdict and 1 or 0}
-for n, evaluation in ipairs(evaluations) do
-  -- peek answers what each charge alone would answer; a charge answers what it applied, or the state as is.
-  local applied = evaluation.ok and (mode == 'peek' or (mode == 'charge' and verdict))
-  if mode == 'charge' and applied then
-    evaluation.apply()
-  end
-  table.insert(reply, evaluation.ok and 1 or 0)
-  table.insert(reply, applied and evaluation.rem or evaluation.rem0)
-  table.insert(reply, applied and evaluation.reset or evaluation.reset0)
-  table.insert(reply, evaluation.retry)
-  table.insert(reply, evaluation.mark)
-end
+store_rates()
 return reply
