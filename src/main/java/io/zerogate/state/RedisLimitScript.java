@@ -70,12 +70,19 @@ final class RedisLimitScript {
 
     /**
      * {@code EVALSHA}'s arguments. Numbers and names are written as they are, without the text conversions and
-     * codec a {@code String[]} would go through: this is built for every call.
+     * codec a {@code String[]} would go through, and each meter once however many charges use it: this is built
+     * for every call.
      */
     private static CommandArgs<String, String> arguments(Mode mode, List<Request> requests) {
         int count = 0;
+        List<Meter> meters = new ArrayList<>(2);
         for (Request request : requests) {
-            count += request.charges().size();
+            for (Charge charge : request.charges()) {
+                count++;
+                if (!meters.contains(charge.meter())) {
+                    meters.add(charge.meter());
+                }
+            }
         }
         CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(DIGEST).add(count);
         for (Request request : requests) {
@@ -83,14 +90,17 @@ final class RedisLimitScript {
                 args.addKey(RedisStateStore.KEY_PREFIX + charge.key());
             }
         }
-        args.add(mode.argument);
+        args.add(mode.argument).add(meters.size());
+        for (Meter meter : meters) {
+            meter(args, meter);
+        }
         for (Request request : requests) {
             List<Charge> charges = request.charges();
             // The lease id is only stored by concurrency limits; other requests spare Redis the bytes.
             args.add(mode == Mode.CHARGE && !leases(charges) ? "" : request.leaseId()).add(charges.size());
             for (int n = 0; n < charges.size(); n++) {
                 Charge charge = charges.get(n);
-                meter(args, charge.meter()).add(charge.cost())
+                args.add(meters.indexOf(charge.meter()) + 1).add(charge.cost())
                         .add(mode == Mode.REFUND ? request.marks().get(n) : charge.enforced() ? 1 : 0);
             }
         }
