@@ -123,7 +123,10 @@ public final class RedisStateStore implements StateStore {
                     requests -> send(() -> script.run(Mode.CHARGE, requests))));
         }
         LoopCharges waiting = batch;
-        return onLoop(charge(charges, leaseId, (slot, selected) -> waiting.add(slot, selected, leaseId)), executor);
+        // The batch answers on the loop, and so does a verdict made from one slot's answer alone; one made from
+        // several (with refunds) may complete on the client's threads and is moved to the loop.
+        CompletableFuture<ChargeVerdict> verdict = charge(charges, leaseId, (slot, selected) -> waiting.add(slot, selected, leaseId));
+        return oneSlot(charges) >= 0 ? verdict : onLoop(verdict, executor);
     }
 
     /** Sends the charges of one slot (one request's, or those of its slot) and answers what the script replied. */
