@@ -17,6 +17,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.zerogate.config.StateConfig.RedisConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -39,6 +40,8 @@ record RedisDeployment(ClientResources resources, AbstractRedisClient client, St
                        RedisClusterAsyncCommands<String, String> commands, boolean clustered, String endpoint) {
 
     static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
+    /** The longest wait between two attempts to reconnect. */
+    static final Duration RECONNECT_AT_MOST_EVERY = Duration.ofSeconds(1);
 
     private static final Set<String> SCHEMES = Set.of("redis", "rediss");
 
@@ -54,9 +57,12 @@ record RedisDeployment(ClientResources resources, AbstractRedisClient client, St
         Duration timeout = config.timeout();
         String endpoint = describe(config);
         // Per-command latency histograms are never read; recording them costs every command a clock read and a
-        // histogram update on the client's I/O thread.
+        // histogram update on the client's I/O thread. A lost connection is tried again at least every second
+        // (the client's own default backs off to half a minute), so limits count in Redis again, or in the master
+        // a failover promoted, soon after it answers.
         ClientResources resources = DefaultClientResources.builder()
                 .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+                .reconnectDelay(Delay.exponential(Duration.ZERO, RECONNECT_AT_MOST_EVERY, 2, TimeUnit.MILLISECONDS))
                 .build();
         AbstractRedisClient client = null;
         try {
