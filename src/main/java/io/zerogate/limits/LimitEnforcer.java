@@ -108,7 +108,7 @@ final class LimitEnforcer {
         }
         long now = nanos.getAsLong();
         Cache<String, Long> refused = refusedUntil;
-        if (refused != null) {
+        if (refused != null && refused.estimatedSize() > 0) {
             for (int i = 0; i < charges.size(); i++) {
                 Charge c = charges.get(i);
                 Long until = c.enforced() ? refused.getIfPresent(c.key()) : null;
@@ -125,9 +125,17 @@ final class LimitEnforcer {
                 return withoutStore(charges, leaseId, null, loop);
             }
         }
-        return call(store, charges, leaseId, loop).handle((verdict, failure) -> {
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        call(store, charges, leaseId, loop).whenComplete((verdict, failure) -> {
             if (failure != null) {
-                return withoutStore(charges, leaseId, failure, loop);
+                withoutStore(charges, leaseId, failure, loop).whenComplete((o, error) -> {
+                    if (error != null) {
+                        outcome.completeExceptionally(error);
+                    } else {
+                        outcome.complete(o);
+                    }
+                });
+                return;
             }
             if (degraded) {
                 degraded = false;
@@ -135,8 +143,9 @@ final class LimitEnforcer {
                 log.info("limits: the state store answers again; counting in it across nodes");
             }
             remember(charges, verdict);
-            return CompletableFuture.<Outcome>completedFuture(new Outcome.Counted(verdict, store, charges, false));
-        }).thenCompose(o -> o);
+            outcome.complete(new Outcome.Counted(verdict, store, charges, false));
+        });
+        return outcome;
     }
 
     /** The store's answer; a store that throws instead of failing its future fails it all the same. */

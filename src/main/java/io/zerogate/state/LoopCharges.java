@@ -11,15 +11,17 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
- * The charges that requests on one event loop make while the loop works through what is ready, held until the
- * loop has done that work and then sent together: one script call per slot for all of them, instead of one per
- * request. Redis still decides each request on its own and atomically (the script takes them one after the
- * other), so batching changes how many commands travel, never what a request is told.
+ * The charges that requests on one event loop make, sent to Redis together: one script call per slot for many
+ * requests instead of one per request. Redis still decides each request on its own and atomically (the script
+ * takes them one after the other), so batching changes how many commands travel, never what a request is told.
  *
- * <p>The first charge of a batch queues a flush on the loop; the loop runs queued tasks after the I/O it is
- * handling, so the flush sends what every connection read meanwhile. A charge therefore waits at most for the
- * rest of the loop's current turn, and on an idle loop not at all beyond the task hop. A slot's batch that
- * reaches {@link #MAX_REQUESTS_PER_CALL} is sent at once, so that no single script call holds Redis for long.
+ * <p>Each slot has at most one call of this loop in flight. The first charge for a slot with none queues a send
+ * on the loop, which runs after the I/O the loop is handling, so the call carries what every connection read
+ * meanwhile: on a quiet loop a charge goes out at once (after the task hop). Charges made while a call is in
+ * flight wait for its answer and then go out together, so batches grow with the load and with Redis' round
+ * trip, and a loop never has a queue of calls in Redis. When that call fails (Redis down, or no answer within
+ * the timeout) the charges waiting behind it fail with it, so no request waits longer than the timeout. A batch
+ * that reaches {@link #MAX_REQUESTS_PER_CALL} is sent at once, so that no single script call holds Redis for long.
  *
  * <p>Touched only on its loop. Answers are handed to the waiting requests on the loop as well, with one hop per
  * call rather than per request.
@@ -31,13 +33,21 @@ final class LoopCharges implements Runnable {
 
     private final EventExecutor loop;
     private final Function<List<Request>, CompletableFuture<List<Reply>>> send;
-    private final IntObjectHashMap<Batch> bySlot = new IntObjectHashMap<>(4);
-    private boolean flushQueued;
+    private final IntObjectHashMap<Slot> slots = new IntObjectHashMap<>(4);
+    private boolean sendQueued;
 
-    /** The requests of one slot waiting to be sent, and their answers. */
-    private static final class Batch {
-        final List<Request> requests = new ArrayList<>();
-        final List<CompletableFuture<Reply>> answers = new ArrayList<>();
+    /** Where the reply to one request goes; told on the loop. */
+    interface Answer {
+        void replied(Reply reply);
+
+        void failed(Throwable failure);
+    }
+
+    /** One slot's requests waiting to be sent, with their answers, and its calls in flight. */
+    private static final class Slot {
+        List<Request> requests = new ArrayList<>();
+        List<Answer> answers = new ArrayList<>();
+        int inFlight;
     }
 
     /**
@@ -48,54 +58,76 @@ final class LoopCharges implements Runnable {
         this.send = send;
     }
 
-    /** Adds one request's charges of one slot; the answer arrives on the loop once its call has been answered. */
-    CompletableFuture<Reply> add(int slot, List<Charge> charges, String leaseId) {
-        Batch batch = bySlot.get(slot);
-        if (batch == null) {
-            batch = new Batch();
-            bySlot.put(slot, batch);
+    /** Adds one request's charges of one slot; {@code answer} is told on the loop once its call has been answered. */
+    void add(int slot, List<Charge> charges, String leaseId, Answer answer) {
+        Slot waiting = slots.get(slot);
+        if (waiting == null) {
+            waiting = new Slot();
+            slots.put(slot, waiting);
         }
-        CompletableFuture<Reply> answer = new CompletableFuture<>();
-        batch.requests.add(new Request(charges, leaseId, List.of()));
-        batch.answers.add(answer);
-        if (batch.requests.size() >= MAX_REQUESTS_PER_CALL) {
-            bySlot.remove(slot);
-            send(batch);
-        } else if (!flushQueued) {
-            flushQueued = true;
+        waiting.requests.add(new Request(charges, leaseId, List.of()));
+        waiting.answers.add(answer);
+        if (waiting.requests.size() >= MAX_REQUESTS_PER_CALL) {
+            send(waiting);
+        } else if (waiting.inFlight == 0 && !sendQueued) {
+            sendQueued = true;
             try {
                 loop.execute(this);
             } catch (RejectedExecutionException shuttingDown) {
-                flushQueued = false;
-                bySlot.remove(slot);
-                send(batch);
+                sendQueued = false;
+                send(waiting);
             }
         }
-        return answer;
     }
 
-    /** Sends every waiting batch. */
+    /** Sends what waits for every slot that has no call in flight. */
     @Override
     public void run() {
-        flushQueued = false;
-        if (bySlot.isEmpty()) {
-            return;
-        }
-        List<Batch> batches = new ArrayList<>(bySlot.values());
-        bySlot.clear();
-        for (Batch batch : batches) {
-            send(batch);
+        sendQueued = false;
+        for (Slot waiting : slots.values()) {
+            if (waiting.inFlight == 0 && !waiting.requests.isEmpty()) {
+                send(waiting);
+            }
         }
     }
 
-    private void send(Batch batch) {
+    private void send(Slot slot) {
+        List<Request> requests = slot.requests;
+        List<Answer> answers = slot.answers;
+        slot.requests = new ArrayList<>();
+        slot.answers = new ArrayList<>();
+        slot.inFlight++;
         CompletableFuture<List<Reply>> call;
         try {
-            call = send.apply(batch.requests);
+            call = send.apply(requests);
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
-        call.whenComplete((replies, failure) -> runOn(loop, () -> answer(batch, replies, failure)));
+        call.whenComplete((replies, failure) -> runOn(loop, () -> answered(slot, answers, replies, failure)));
+    }
+
+    private void answered(Slot slot, List<Answer> answers, List<Reply> replies, Throwable failure) {
+        slot.inFlight--;
+        for (int n = 0; n < answers.size(); n++) {
+            if (failure != null) {
+                answers.get(n).failed(failure);
+            } else {
+                answers.get(n).replied(replies.get(n));
+            }
+        }
+        if (slot.inFlight > 0 || slot.requests.isEmpty()) {
+            return;
+        }
+        if (failure == null) {
+            send(slot);
+            return;
+        }
+        List<Answer> waiting = slot.answers;
+        slot.requests = new ArrayList<>();
+        slot.answers = new ArrayList<>();
+        for (Answer answer : waiting) {
+            answer.failed(failure);
+        }
     }
 
     /** Runs {@code task} on {@code loop}: at once when called there, or when the loop is shutting down. */
@@ -108,16 +140,6 @@ final class LoopCharges implements Runnable {
             loop.execute(task);
         } catch (RejectedExecutionException shuttingDown) {
             task.run();
-        }
-    }
-
-    private static void answer(Batch batch, List<Reply> replies, Throwable failure) {
-        for (int n = 0; n < batch.answers.size(); n++) {
-            if (failure != null) {
-                batch.answers.get(n).completeExceptionally(failure);
-            } else {
-                batch.answers.get(n).complete(replies.get(n));
-            }
         }
     }
 }

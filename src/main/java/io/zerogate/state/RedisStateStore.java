@@ -122,11 +122,46 @@ public final class RedisStateStore implements StateStore {
             batch = batches.computeIfAbsent(executor, l -> new LoopCharges(l,
                     requests -> send(() -> script.run(Mode.CHARGE, requests))));
         }
+        int slot = oneSlot(charges);
+        if (slot >= 0) {
+            // The batch answers on the loop, and the verdict is made there from the one reply.
+            PendingVerdict verdict = new PendingVerdict();
+            batch.add(slot, charges, leaseId, verdict);
+            return verdict;
+        }
+        // A verdict made from several slots' replies (with refunds) may complete on the client's threads.
         LoopCharges waiting = batch;
-        // The batch answers on the loop, and so does a verdict made from one slot's answer alone; one made from
-        // several (with refunds) may complete on the client's threads and is moved to the loop.
-        CompletableFuture<ChargeVerdict> verdict = charge(charges, leaseId, (slot, selected) -> waiting.add(slot, selected, leaseId));
-        return oneSlot(charges) >= 0 ? verdict : onLoop(verdict, executor);
+        return onLoop(charge(charges, leaseId, (s, selected) -> {
+            PendingReply reply = new PendingReply();
+            waiting.add(s, selected, leaseId, reply);
+            return reply;
+        }), executor);
+    }
+
+    /** One request's verdict, made from its reply in a batch; itself the request's answer, so one object does. */
+    private final class PendingVerdict extends CompletableFuture<ChargeVerdict> implements LoopCharges.Answer {
+        @Override
+        public void replied(Reply reply) {
+            complete(new ChargeVerdict(reply.allowed(), reply.results()));
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            completeExceptionally(notMetered(RedisLimitScript.unwrap(failure)));
+        }
+    }
+
+    /** One slot's reply to a request whose charges span several slots. */
+    private static final class PendingReply extends CompletableFuture<Reply> implements LoopCharges.Answer {
+        @Override
+        public void replied(Reply reply) {
+            complete(reply);
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            completeExceptionally(failure);
+        }
     }
 
     /** Sends the charges of one slot (one request's, or those of its slot) and answers what the script replied. */
