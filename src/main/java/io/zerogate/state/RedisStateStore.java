@@ -1,16 +1,13 @@
 package io.zerogate.state;
 
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.cluster.SlotHash;
 import io.netty.util.concurrent.EventExecutor;
 import io.zerogate.config.StateConfig.RedisConfig;
 import io.zerogate.state.RedisLimitScript.Mode;
 import io.zerogate.state.RedisLimitScript.Reply;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,10 +25,8 @@ import java.util.function.Supplier;
  * Redis' {@code TIME} once and evaluates and applies all charges of a call in one atomic step.
  *
  * <p>In a Redis Cluster one script call can only touch keys of one hash slot. Charges are therefore grouped by
- * slot and each group is sent as its own call, all at once. Each group is all-or-nothing by itself; when one
- * group refuses while others allowed, the allowing groups are given back with a refund call (a rate's
- * theoretical arrival time moves back by what was added, counts go down by the cost, leases are removed), and
- * the verdict refuses. Between the charge and the refund, other callers see the refunded amount as used: a
+ * slot and each group is sent as its own call, all at once ({@link SlotGroups}); when one group refuses while
+ * others allowed, the allowing groups are given back, and the verdict refuses. Between the charge and the refund, other callers see the refunded amount as used: a
  * refusal can err on the strict side, never on the lenient one. Callers avoid the extra round trips by putting
  * the limited entity in a hash tag ({@code {tenant-7}:rate}), so that one request's limits share a slot.
  *
@@ -54,10 +49,12 @@ public final class RedisStateStore implements StateStore {
     private final RedisLimitScript script;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<EventExecutor, LoopCharges> batches = new ConcurrentHashMap<>();
+    private final SlotGroups slots;
 
     private RedisStateStore(RedisDeployment deployment) {
         this.deployment = deployment;
         this.script = new RedisLimitScript(deployment.commands());
+        this.slots = new SlotGroups(deployment.clustered());
     }
 
     /**
@@ -122,7 +119,7 @@ public final class RedisStateStore implements StateStore {
             batch = batches.computeIfAbsent(executor, l -> new LoopCharges(l,
                     requests -> send(() -> script.run(Mode.CHARGE, requests))));
         }
-        int slot = oneSlot(charges);
+        int slot = slots.oneSlot(charges);
         if (slot >= 0) {
             // The batch answers on the loop, and the verdict is made there from the one reply.
             PendingVerdict verdict = new PendingVerdict();
@@ -172,7 +169,7 @@ public final class RedisStateStore implements StateStore {
 
     private CompletableFuture<ChargeVerdict> charge(List<Charge> charges, String leaseId, SlotCall slotCall) {
         Objects.requireNonNull(charges, "charges");
-        int slot = oneSlot(charges);
+        int slot = slots.oneSlot(charges);
         if (slot >= 0) {
             return slotCall.send(slot, charges).handle((reply, failure) -> {
                 if (failure != null) {
@@ -181,16 +178,17 @@ public final class RedisStateStore implements StateStore {
                 return new ChargeVerdict(reply.allowed(), reply.results());
             });
         }
-        List<Group> groups = groups(charges);
+        List<SlotGroups.Group> groups = slots.groups(charges);
         List<CompletableFuture<Reply>> calls = groups.stream()
-                .map(group -> slotCall.send(group.slot(), group.indexes().stream().map(charges::get).toList()))
+                .map(group -> slotCall.send(group.slot(), group.of(charges)))
                 .toList();
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
-                .handle((done, failure) -> settle(charges, leaseId, groups, calls))
+                .handle((done, failure) -> SlotGroups.settle(charges, groups, calls,
+                        (applied, marks) -> call(Mode.REFUND, applied, leaseId, marks), this::notMetered))
                 .thenCompose(verdict -> verdict);
     }
 
-    private IllegalStateException notMetered(Throwable failure) {
+    private RuntimeException notMetered(Throwable failure) {
         return new IllegalStateException("Redis at " + deployment.endpoint() + " did not meter the charges", failure);
     }
 
@@ -210,74 +208,22 @@ public final class RedisStateStore implements StateStore {
         return onLoop;
     }
 
-    /**
-     * The verdict of all groups: allowed when every group allowed. Otherwise what allowing groups applied is
-     * refunded first, and so it is when a group failed, which then fails the whole charge.
-     */
-    private CompletableFuture<ChargeVerdict> settle(List<Charge> charges, String leaseId, List<Group> groups,
-                                                    List<CompletableFuture<Reply>> calls) {
-        ChargeResult[] results = new ChargeResult[charges.size()];
-        List<CompletableFuture<?>> refunds = new ArrayList<>();
-        Throwable failure = calls.stream().filter(CompletableFuture::isCompletedExceptionally)
-                .map(call -> call.handle((reply, error) -> RedisLimitScript.unwrap(error)).join())
-                .findFirst().orElse(null);
-        boolean allowed = failure == null && calls.stream().allMatch(call -> call.join().allowed());
-        for (int g = 0; g < groups.size(); g++) {
-            List<Integer> group = groups.get(g).indexes();
-            if (calls.get(g).isCompletedExceptionally()) {
-                continue;
-            }
-            Reply reply = calls.get(g).join();
-            for (int n = 0; n < group.size(); n++) {
-                results[group.get(n)] = reply.results().get(n);
-            }
-            if (!allowed && reply.allowed()) {
-                refunds.add(refund(charges, leaseId, group, reply, results));
-            }
-        }
-        return CompletableFuture.allOf(refunds.toArray(CompletableFuture[]::new))
-                .handle((done, refundFailure) -> {
-                    if (failure != null) {
-                        throw notMetered(failure);
-                    }
-                    return new ChargeVerdict(allowed, Arrays.asList(results));
-                });
-    }
-
-    /** Gives back the charges of one group that were applied, and reports their state after the refund. */
-    private CompletableFuture<Void> refund(List<Charge> charges, String leaseId, List<Integer> group, Reply reply,
-                                           ChargeResult[] results) {
-        List<Integer> applied = new ArrayList<>();
-        List<Long> marks = new ArrayList<>();
-        for (int n = 0; n < group.size(); n++) {
-            if (reply.results().get(n).allowed()) {
-                applied.add(group.get(n));
-                marks.add(reply.marks().get(n));
-            }
-        }
-        return call(Mode.REFUND, charges, applied, leaseId, marks).thenAccept(refunded -> {
-            for (int n = 0; n < applied.size(); n++) {
-                results[applied.get(n)] = refunded.results().get(n);
-            }
-        });
-    }
-
     @Override
     public CompletionStage<Void> release(List<Charge> charges, String leaseId) {
         checkLeaseId(leaseId);
         List<Charge> leases = Objects.requireNonNull(charges, "charges").stream()
                 .filter(charge -> charge.meter() instanceof Meter.Concurrency)
                 .toList();
-        return CompletableFuture.allOf(groups(leases).stream()
-                .map(group -> call(Mode.RELEASE, leases, group.indexes(), leaseId, List.of()))
+        return CompletableFuture.allOf(slots.groups(leases).stream()
+                .map(group -> call(Mode.RELEASE, group.of(leases), leaseId, List.of()))
                 .toArray(CompletableFuture[]::new));
     }
 
     @Override
     public CompletionStage<List<ChargeResult>> peek(List<Charge> charges) {
-        List<Group> groups = groups(charges);
+        List<SlotGroups.Group> groups = slots.groups(charges);
         List<CompletableFuture<Reply>> calls = groups.stream()
-                .map(group -> call(Mode.PEEK, charges, group.indexes(), "", List.of()))
+                .map(group -> call(Mode.PEEK, group.of(charges), "", List.of()))
                 .toList();
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(done -> {
             ChargeResult[] results = new ChargeResult[charges.size()];
@@ -289,44 +235,6 @@ public final class RedisStateStore implements StateStore {
             }
             return Arrays.asList(results);
         });
-    }
-
-    /** The charges of one slot, by their indexes in a call's list. */
-    private record Group(int slot, List<Integer> indexes) {}
-
-    /** Indexes of the charges that one script call may take together: all of them, or those of one slot. */
-    private List<Group> groups(List<Charge> charges) {
-        Objects.requireNonNull(charges, "charges");
-        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
-        for (int n = 0; n < charges.size(); n++) {
-            bySlot.computeIfAbsent(slot(charges.get(n)), s -> new ArrayList<>()).add(n);
-        }
-        return bySlot.entrySet().stream().map(e -> new Group(e.getKey(), e.getValue())).toList();
-    }
-
-    /** The slot every charge shares, or -1 when they fall into several. */
-    private int oneSlot(List<Charge> charges) {
-        if (!deployment.clustered()) {
-            return 0;
-        }
-        int slot = -1;
-        for (Charge charge : charges) {
-            int s = slot(charge);
-            if (slot >= 0 && s != slot) {
-                return -1;
-            }
-            slot = s;
-        }
-        return Math.max(slot, 0);
-    }
-
-    private int slot(Charge charge) {
-        return deployment.clustered() ? SlotHash.getSlot(KEY_PREFIX + charge.key()) : 0;
-    }
-
-    private CompletableFuture<Reply> call(Mode mode, List<Charge> charges, List<Integer> group, String leaseId,
-                                          List<Long> marks) {
-        return call(mode, group.stream().map(charges::get).toList(), leaseId, marks);
     }
 
     private CompletableFuture<Reply> call(Mode mode, List<Charge> selected, String leaseId, List<Long> marks) {
