@@ -4,20 +4,24 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.output.ByteArrayOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -49,7 +53,13 @@ final class RedisLimitScript {
     static final String SOURCE = load();
     static final String DIGEST = sha1(SOURCE);
 
-    private static final int RESULT_FIELDS = 5;
+    /** Bytes per charge in the packed requests: key and meter indexes (2 each), cost and flag (8 each). */
+    private static final int CHARGE_BYTES = 20;
+    /** Bytes per charge in the packed reply: allowed (1), remaining, reset, retry and mark (8 each). */
+    private static final int RESULT_BYTES = 33;
+    /** The most keys, and meters, one call can name: their indexes are two bytes. */
+    private static final int MAX_INDEX = 0xffff;
+    private static final byte[] NO_LEASE = new byte[0];
     private static final Reply RELEASED = new Reply(true, List.of(), List.of());
 
     private final RedisClusterAsyncCommands<String, String> commands;
@@ -69,40 +79,52 @@ final class RedisLimitScript {
     }
 
     /**
-     * {@code EVALSHA}'s arguments. Numbers and names are written as they are, without the text conversions and
-     * codec a {@code String[]} would go through, and each meter once however many charges use it: this is built
-     * for every call.
+     * {@code EVALSHA}'s arguments: each key and each meter once however many charges use them, and the requests
+     * packed into one argument (see {@code redis-limits.lua}). This is built for every call, so nothing is turned
+     * into text that need not be.
      */
     private static CommandArgs<String, String> arguments(Mode mode, List<Request> requests) {
-        int count = 0;
+        Map<String, Integer> keys = new LinkedHashMap<>();
         List<Meter> meters = new ArrayList<>(2);
-        for (Request request : requests) {
+        int size = 0;
+        byte[][] leases = new byte[requests.size()][];
+        for (int r = 0; r < requests.size(); r++) {
+            Request request = requests.get(r);
+            // The lease id is only stored by concurrency limits; other requests spare Redis the bytes.
+            leases[r] = mode == Mode.CHARGE && !leases(request.charges()) ? NO_LEASE
+                    : request.leaseId().getBytes(StandardCharsets.UTF_8);
+            size += 4 + leases[r].length + CHARGE_BYTES * request.charges().size();
             for (Charge charge : request.charges()) {
-                count++;
+                keys.putIfAbsent(charge.key(), keys.size() + 1);
                 if (!meters.contains(charge.meter())) {
                     meters.add(charge.meter());
                 }
             }
         }
-        CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(DIGEST).add(count);
-        for (Request request : requests) {
-            for (Charge charge : request.charges()) {
-                args.addKey(RedisStateStore.KEY_PREFIX + charge.key());
-            }
+        if (keys.size() > MAX_INDEX || meters.size() > MAX_INDEX) {
+            throw new IllegalArgumentException("one script call: " + keys.size() + " keys and " + meters.size()
+                    + " meters (expected: at most " + MAX_INDEX + " each)");
         }
-        args.add(mode.argument).add(meters.size());
-        for (Meter meter : meters) {
-            meter(args, meter);
-        }
-        for (Request request : requests) {
+        ByteBuffer packed = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        for (int r = 0; r < requests.size(); r++) {
+            Request request = requests.get(r);
             List<Charge> charges = request.charges();
-            // The lease id is only stored by concurrency limits; other requests spare Redis the bytes.
-            args.add(mode == Mode.CHARGE && !leases(charges) ? "" : request.leaseId()).add(charges.size());
+            packed.putShort((short) leases[r].length).put(leases[r]).putShort((short) charges.size());
             for (int n = 0; n < charges.size(); n++) {
                 Charge charge = charges.get(n);
-                args.add(meters.indexOf(charge.meter()) + 1).add(charge.cost())
-                        .add(mode == Mode.REFUND ? request.marks().get(n) : charge.enforced() ? 1 : 0);
+                packed.putShort((short) (int) keys.get(charge.key()))
+                        .putShort((short) (meters.indexOf(charge.meter()) + 1))
+                        .putLong(charge.cost())
+                        .putLong(mode == Mode.REFUND ? request.marks().get(n) : charge.enforced() ? 1 : 0);
             }
+        }
+        CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(DIGEST).add(keys.size());
+        for (String key : keys.keySet()) {
+            args.addKey(RedisStateStore.KEY_PREFIX + key);
+        }
+        args.add(mode.argument).add(packed.array()).add(meters.size());
+        for (Meter meter : meters) {
+            meter(args, meter);
         }
         return args;
     }
@@ -116,49 +138,45 @@ final class RedisLimitScript {
         return false;
     }
 
-    private CompletableFuture<Object> evaluate(Supplier<CommandArgs<String, String>> args) {
+    private CompletableFuture<byte[]> evaluate(Supplier<CommandArgs<String, String>> args) {
         return call(args.get()).exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
                 ? commands.scriptLoad(SOURCE).toCompletableFuture().thenCompose(loaded -> call(args.get()))
                 : CompletableFuture.failedFuture(unwrap(failure)));
     }
 
-    private CompletableFuture<Object> call(CommandArgs<String, String> args) {
-        RedisFuture<List<Object>> reply = commands.dispatch(CommandType.EVALSHA, new NestedMultiOutput<>(StringCodec.UTF8), args);
-        return reply.toCompletableFuture().thenApply(values -> values);
+    private CompletableFuture<byte[]> call(CommandArgs<String, String> args) {
+        RedisFuture<byte[]> reply = commands.dispatch(CommandType.EVALSHA, new ByteArrayOutput<>(StringCodec.UTF8), args);
+        return reply.toCompletableFuture();
     }
 
-    private static List<Reply> decode(Mode mode, List<Request> requests, Object reply) {
+    private static List<Reply> decode(Mode mode, List<Request> requests, byte[] reply) {
         if (mode == Mode.RELEASE) {
             return java.util.Collections.nCopies(requests.size(), RELEASED);
         }
-        List<?> values = (List<?>) reply;
         int expected = 0;
         for (Request request : requests) {
-            expected += 1 + RESULT_FIELDS * request.charges().size();
+            expected += 1 + RESULT_BYTES * request.charges().size();
         }
-        if (values.size() != expected) {
-            throw new IllegalStateException("limit script reply: " + values.size() + " values (expected: " + expected + ")");
+        if (reply == null || reply.length != expected) {
+            throw new IllegalStateException("limit script reply: " + (reply == null ? "none" : reply.length + " bytes")
+                    + " (expected: " + expected + " bytes)");
         }
+        ByteBuffer values = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
         List<Reply> replies = new ArrayList<>(requests.size());
-        int at = 0;
         for (Request request : requests) {
             List<Charge> charges = request.charges();
-            boolean allowed = number(values, at++) == 1;
+            boolean allowed = values.get() == 1;
             ChargeResult[] results = new ChargeResult[charges.size()];
             Long[] marks = new Long[charges.size()];
             for (int n = 0; n < charges.size(); n++) {
-                results[n] = new ChargeResult(number(values, at) == 1, charges.get(n).meter().limit(),
-                        number(values, at + 1), number(values, at + 2), number(values, at + 3));
-                marks[n] = (Long) values.get(at + 4);
-                at += RESULT_FIELDS;
+                boolean chargeAllowed = values.get() == 1;
+                results[n] = new ChargeResult(chargeAllowed, charges.get(n).meter().limit(), values.getLong(),
+                        values.getLong(), values.getLong());
+                marks[n] = values.getLong();
             }
             replies.add(new Reply(allowed, Arrays.asList(results), Arrays.asList(marks)));
         }
         return replies;
-    }
-
-    private static long number(List<?> values, int index) {
-        return (Long) values.get(index);
     }
 
     /** Adds the kind and the three parameters of a meter, as the script reads them. */

@@ -6,16 +6,18 @@
 -- at the same TIME: a request sees what the requests before it in the call applied, and a request that is
 -- refused applies nothing and changes nothing for the others.
 --
--- KEYS: one per charge, the charges of each request after those of the request before it.
--- ARGV[1]: the mode (charge, peek, release, refund). ARGV[2]: the number of meters M, then four values per
--- meter: kind (g gcra, f fixed window, s sliding window, c concurrency, q quota) and three parameters. Then,
--- per request, its lease id and its number of charges, then three values per charge: its meter (1..M), its
--- cost, and a flag: enforced (1 or 0) for charge and peek, the mark of the charge for refund.
+-- KEYS: the keys the charges count under, each once. ARGV[1]: the mode (charge, peek, release, refund).
+-- ARGV[2]: the requests, packed little-endian: per request its lease id (a 2-byte length, then the bytes) and its
+-- number of charges (2 bytes), then per charge its key (2 bytes, an index into KEYS), its meter (2 bytes, an
+-- index into the meters), its cost (8 bytes) and a flag (8 bytes): enforced (1 or 0) for charge and peek, the
+-- mark of the charge for refund. ARGV[3]: the number of meters M, then four values per meter: kind (g gcra,
+-- f fixed window, s sliding window, c concurrency, q quota) and three parameters. Packing the requests into one
+-- argument spares Redis and the client a separate argument per value.
 --
--- charge, peek and refund answer, per request, {verdict, then five values per charge: allowed, remaining,
--- resetMicros, retryAfterMicros, mark}. The mark names the window a charge counted in, so that a refund takes
--- back from that window only. release removes each request's lease from its keys and answers the number
--- removed.
+-- charge, peek and refund answer one string, packed the same way: per request its verdict (1 byte), then per
+-- charge allowed (1 byte) and remaining, resetMicros, retryAfterMicros and mark (8 bytes each, signed). The
+-- mark names the window a charge counted in, so that a refund takes back from that window only. release removes
+-- each request's lease from its keys and answers the number removed, packed in 8 bytes.
 
 local mode = ARGV[1]
 local charging = mode == 'charge'
@@ -237,8 +239,8 @@ meters.q = {
 }
 
 local meter = {}
-local at = 2
-for n = 1, tonumber(ARGV[2]) do
+local at = 3
+for n = 1, tonumber(ARGV[3]) do
   local m = {kind = meters[ARGV[at + 1]], a = tonumber(ARGV[at + 2]), b = tonumber(ARGV[at + 3]),
              c = tonumber(ARGV[at + 4])}
   if ARGV[at + 1] == 'g' then
@@ -248,18 +250,17 @@ for n = 1, tonumber(ARGV[2]) do
   at = at + 4
 end
 
--- The evaluations of the request being decided, ten values per charge, reused from request to request.
-local ev = {}
+-- The charges of the request being decided (key, meter, cost, flag) and their evaluations, ten values per
+-- charge, reused from request to request.
+local ck, cm, cc, cf, ev = {}, {}, {}, {}, {}
 local reply, size = {}, 0
 
--- Decides one request: its charges are KEYS[first + 1 ..] and their values ARGV[at + 1 ..]. Every charge is
--- evaluated before any is applied (a request's keys are distinct), and either all that allow are applied or
--- none.
-local function decide(first, at, count)
+-- Decides one request of `count` charges, read into ck, cm, cc and cf. Every charge is evaluated before any is
+-- applied (a request's keys are distinct), and either all that allow are applied or none.
+local function decide(count)
   local verdict = true
   for n = 1, count do
-    local key, base = KEYS[first + n], at + (n - 1) * 3
-    local m, cost, flag = meter[tonumber(ARGV[base + 1])], tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+    local key, m, cost, flag = ck[n], cm[n], cc[n], cf[n]
     if mode == 'refund' then
       m.kind.refund(key, m, cost, flag)
     end
@@ -269,45 +270,45 @@ local function decide(first, at, count)
     end
     local e = (n - 1) * 10
     ev[e + 1], ev[e + 2], ev[e + 3], ev[e + 4], ev[e + 5] = ok, rem, reset, rem0, reset0
-    ev[e + 6], ev[e + 7], ev[e + 8], ev[e + 9], ev[e + 10] = retry, mark, s1, s2, cost
+    ev[e + 6], ev[e + 7], ev[e + 8], ev[e + 9] = retry, mark, s1, s2
   end
   size = size + 1
-  reply[size] = charging and verdict and 1 or 0
+  reply[size] = struct.pack('<B', charging and verdict and 1 or 0)
   for n = 1, count do
     local e = (n - 1) * 10
     local ok = ev[e + 1]
     -- peek answers what each charge alone would answer; a charge answers what it applied, or the state as is.
     local applied = ok and (mode == 'peek' or (charging and verdict))
     if charging and applied then
-      local m = meter[tonumber(ARGV[at + (n - 1) * 3 + 1])]
-      m.kind.apply(KEYS[first + n], m, ev[e + 10], ev[e + 8], ev[e + 9], ev[e + 7])
+      cm[n].kind.apply(ck[n], cm[n], cc[n], ev[e + 8], ev[e + 9], ev[e + 7])
     end
-    reply[size + 1] = ok and 1 or 0
-    reply[size + 2] = applied and ev[e + 2] or ev[e + 4]
-    reply[size + 3] = applied and ev[e + 3] or ev[e + 5]
-    reply[size + 4] = ev[e + 6]
-    reply[size + 5] = ev[e + 7]
-    size = size + 5
+    size = size + 1
+    reply[size] = struct.pack('<Bi8i8i8i8', ok and 1 or 0, applied and ev[e + 2] or ev[e + 4],
+        applied and ev[e + 3] or ev[e + 5], ev[e + 6], ev[e + 7])
   end
 end
 
+local packed = ARGV[2]
 local removed = 0
-local first = 0
-while at < #ARGV do
-  lease = ARGV[at + 1]
-  local count = tonumber(ARGV[at + 2])
-  at = at + 2
+local pos = 1
+while pos <= #packed do
+  local count
+  lease, count, pos = struct.unpack('<Hc0H', packed, pos)
+  for n = 1, count do
+    local k, m
+    k, m, cc[n], cf[n], pos = struct.unpack('<HHi8i8', packed, pos)
+    ck[n], cm[n] = KEYS[k], meter[m]
+  end
   if mode == 'release' then
     for n = 1, count do
-      removed = removed + redis.call('ZREM', KEYS[first + n], lease)
+      removed = removed + redis.call('ZREM', ck[n], lease)
     end
   else
-    decide(first, at, count)
+    decide(count)
   end
-  first, at = first + count, at + count * 3
 end
 if mode == 'release' then
-  return removed
+  return struct.pack('<i8', removed)
 end
 store_rates()
-return reply
+return table.concat(reply)
