@@ -50,9 +50,12 @@ public final class RedisStateStore implements StateStore {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<EventExecutor, LoopCharges> batches = new ConcurrentHashMap<>();
     private final SlotGroups slots;
+    /** The time limit of every command, and of every charge from when it is made. */
+    private final Duration timeout;
 
-    private RedisStateStore(RedisDeployment deployment) {
+    private RedisStateStore(RedisDeployment deployment, Duration timeout) {
         this.deployment = deployment;
+        this.timeout = timeout;
         this.script = new RedisLimitScript(deployment.commands());
         this.slots = new SlotGroups(deployment.clustered());
     }
@@ -81,7 +84,7 @@ public final class RedisStateStore implements StateStore {
      * @throws IllegalStateException when Redis cannot be reached
      */
     public static RedisStateStore connect(RedisConfig config) {
-        return new RedisStateStore(RedisDeployment.connect(config));
+        return new RedisStateStore(RedisDeployment.connect(config), config.timeout());
     }
 
     @Override
@@ -117,7 +120,7 @@ public final class RedisStateStore implements StateStore {
         LoopCharges batch = batches.get(executor);
         if (batch == null) {
             batch = batches.computeIfAbsent(executor, l -> new LoopCharges(l,
-                    requests -> send(() -> script.run(Mode.CHARGE, requests))));
+                    requests -> send(() -> script.run(Mode.CHARGE, requests)), timeout, System::nanoTime));
         }
         int slot = slots.oneSlot(charges);
         if (slot >= 0) {
