@@ -152,7 +152,7 @@ public final class RedisStateStore implements StateStore {
     }
 
     /** One slot's reply to a request whose charges span several slots. */
-    private static final class PendingReply extends CompletableFuture<Reply> implements LoopCharges.Answer {
+    static final class PendingReply extends CompletableFuture<Reply> implements LoopCharges.Answer {
         @Override
         public void replied(Reply reply) {
             complete(reply);

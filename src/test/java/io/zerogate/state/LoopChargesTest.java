@@ -39,26 +39,13 @@ class LoopChargesTest {
         return call;
     }, TIMEOUT, nanos::get);
 
-    /** An answer the test can wait on. */
-    private static final class Answer extends CompletableFuture<Reply> implements LoopCharges.Answer {
-        @Override
-        public void replied(Reply reply) {
-            complete(reply);
-        }
-
-        @Override
-        public void failed(Throwable failure) {
-            completeExceptionally(failure);
-        }
-    }
-
     @AfterEach
     void stop() throws Exception {
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
     }
 
-    private Answer add(String key) throws Exception {
-        Answer answer = new Answer();
+    private RedisStateStore.PendingReply add(String key) throws Exception {
+        RedisStateStore.PendingReply answer = new RedisStateStore.PendingReply();
         Charge charge = new Charge(key, new Meter.Gcra(10, 1_000_000, 10), 1, true);
         loop.submit(() -> charges.add(0, List.of(charge), "lease", answer)).get(5, TimeUnit.SECONDS);
         return answer;
@@ -75,11 +62,11 @@ class LoopChargesTest {
 
     @Test
     void chargesMadeWhileACallIsInFlightWaitForItAndThenTravelTogether() throws Exception {
-        Answer first = add("a");
+        RedisStateStore.PendingReply first = add("a");
         onLoop(() -> { });
         assertThat(sent).hasSize(1);
-        Answer second = add("b");
-        Answer third = add("c");
+        RedisStateStore.PendingReply second = add("b");
+        RedisStateStore.PendingReply third = add("c");
         onLoop(() -> { });
         assertThat(sent).as("nothing more is sent while a call is in flight").hasSize(1);
 
@@ -94,9 +81,9 @@ class LoopChargesTest {
 
     @Test
     void chargesWaitingBehindAFailedCallFailWithIt() throws Exception {
-        Answer first = add("a");
+        RedisStateStore.PendingReply first = add("a");
         onLoop(() -> { });
-        Answer waiting = add("b");
+        RedisStateStore.PendingReply waiting = add("b");
         RuntimeException down = new IllegalStateException("connection lost");
         onLoop(() -> calls.get(0).completeExceptionally(down));
         assertThatThrownBy(() -> first.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).hasCause(down);
@@ -108,7 +95,7 @@ class LoopChargesTest {
     void aChargeThatWaitedGetsOnlyTheRestOfItsTimeLimit() throws Exception {
         add("a");
         onLoop(() -> { });
-        Answer waiting = add("b");
+        RedisStateStore.PendingReply waiting = add("b");
         // Most of b's time limit passes while the first call is in Redis; then it answers.
         nanos.addAndGet(TIMEOUT.toNanos() * 3 / 4);
         long before = System.nanoTime();
@@ -122,7 +109,7 @@ class LoopChargesTest {
         // A late answer to b's call changes nothing for b, and the loop sends again.
         onLoop(() -> calls.get(1).complete(List.of(allowed())));
         assertThat(waiting.isCompletedExceptionally()).isTrue();
-        Answer next = add("c");
+        RedisStateStore.PendingReply next = add("c");
         onLoop(() -> { });
         assertThat(sent).hasSize(3);
         assertThat(next).isNotDone();
