@@ -378,21 +378,36 @@ check_local_limit() {
 }
 
 # As local-limit, and the count must be in Redis: the store is not degraded to counting on the
-# gateway alone, and Redis holds the limit's key.
+# gateway alone, the limit script ran in Redis for the requests, and Redis held the limit's key. At the
+# benchmark's rate a key lives for a millisecond after the last request (its bucket is empty again
+# by then), so a key Redis has already expired counts as held.
 check_redis_limit() {
+  local metrics keys expired calls_before calls_after
+  calls_before=$(redis_evalsha_calls)
   check_local_limit || return 1
-  local metrics keys
+  calls_after=$(redis_evalsha_calls)
   metrics=$(curl -s --max-time 5 "http://127.0.0.1:$ZG_ADMIN_PORT/metrics" 2>/dev/null || true)
   if ! grep -q '^zerogate_limit_store_degraded 0' <<<"$metrics"; then
     log "ZeroGate reports its limit store as degraded (or does not report it):"
     grep '^zerogate_limit_store' <<<"$metrics" >&2 || true
     return 1
   fi
-  keys=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" dbsize 2>/dev/null || true)
-  if [[ ! $keys =~ ^[0-9]+$ ]] || (( keys < 1 )); then
-    log "the benchmark Redis holds '$keys' keys after limited requests (expected at least 1)"
+  if [[ ! $calls_before =~ ^[0-9]+$ || ! $calls_after =~ ^[0-9]+$ ]] || (( calls_after <= calls_before )); then
+    log "the limit script ran '$calls_before' then '$calls_after' times in the benchmark Redis around limited requests (expected more)"
     return 1
   fi
+  keys=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" dbsize 2>/dev/null || true)
+  expired=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info stats 2>/dev/null | tr -d '\r' | sed -n 's/^expired_keys://p')
+  if [[ ! $keys =~ ^[0-9]+$ || ! $expired =~ ^[0-9]+$ ]] || (( keys + expired < 1 )); then
+    log "the benchmark Redis holds '$keys' keys and expired '$expired' after limited requests (expected at least 1)"
+    return 1
+  fi
+}
+
+# How many times the benchmark Redis has run a script by its digest (empty when it cannot be asked).
+redis_evalsha_calls() {
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info commandstats 2>/dev/null | tr -d '\r' \
+    | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p' | grep . || echo 0
 }
 
 # Prints the gateway's count of allowed checks of the benchmark limit (empty when it has none).

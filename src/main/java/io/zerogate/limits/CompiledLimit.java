@@ -9,6 +9,7 @@ import io.zerogate.state.Charge;
 import io.zerogate.state.Meter;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +24,14 @@ final class CompiledLimit {
     private final ZoneId zone;
     private final @Nullable Meter meter;
     private volatile @Nullable CurrentPeriod period;
+    /** The policy item of a limit that is not a quota (a quota's changes with its period). */
+    private final @Nullable String policyItem;
+    /** Charges of recent callers, for limits that are not quotas. */
+    private final RecentKeys<Charge> charges = new RecentKeys<>();
+    /** Store keys of recent callers, without the period, for quotas. */
+    private final RecentKeys<String> storeKeys = new RecentKeys<>();
+    private final Function<String, String> newStoreKey = this::storeKey;
+    private final Function<String, Charge> newCharge = this::newCharge;
 
     /** A quota's period and the meter that ends with it. */
     private record CurrentPeriod(QuotaPeriod period, Meter.Quota meter, String policyItem) {}
@@ -39,6 +48,12 @@ final class CompiledLimit {
             case SLIDING_WINDOW -> new Meter.SlidingWindow(config.limit(), periodMicros);
             case CONCURRENCY -> new Meter.Concurrency(config.limit(), periodMicros);
             case QUOTA -> null;
+        };
+        String item = '"' + config.id() + "\";q=" + config.limit();
+        this.policyItem = switch (config.algorithm()) {
+            case QUOTA -> null;
+            case CONCURRENCY -> item;
+            default -> item + ";w=" + Math.max(1, config.period().toSeconds());
         };
     }
 
@@ -83,31 +98,33 @@ final class CompiledLimit {
 
     /** The charge of a request from {@code source} under this limit. */
     Charge charge(LimitKey.Source source, Instant now) {
-        String hash = key.hash(source);
-        // The hash tag keeps every limit of one caller in one Redis Cluster slot.
-        String storeKey = "rl:{" + hash + "}:" + config.id();
+        String text = key.text(source);
         Meter m = meter;
         if (m == null) {
             CurrentPeriod p = currentPeriod(now);
-            return new Charge(storeKey + ':' + p.period().label(), p.meter(), 1, enforced());
+            return new Charge(storeKeys.get(text, newStoreKey) + ':' + p.period().label(), p.meter(), 1, enforced());
         }
-        return new Charge(storeKey, m, 1, enforced());
+        return charges.get(text, newCharge);
     }
 
-    /** The {@code RateLimit-Policy} item: name, quota and window. */
+    private Charge newCharge(String text) {
+        return new Charge(storeKey(text), java.util.Objects.requireNonNull(meter, "meter"), 1, enforced());
+    }
+
+    /** The store key of a key text. The hash tag keeps every limit of one caller in one Redis Cluster slot. */
+    private String storeKey(String text) {
+        return "rl:{" + key.hash(text) + "}:" + config.id();
+    }
+
     /** A quota's current period. */
     QuotaPeriod period(Instant now) {
         return currentPeriod(now).period();
     }
 
+    /** The {@code RateLimit-Policy} item: name, quota and window. */
     String policyItem(Instant now) {
-        Meter m = meter;
-        if (m == null) {
-            return currentPeriod(now).policyItem();
-        }
-        String item = '"' + config.id() + "\";q=" + config.limit();
-        return config.algorithm() == LimitConfig.Algorithm.CONCURRENCY ? item
-                : item + ";w=" + Math.max(1, config.period().toSeconds());
+        String item = policyItem;
+        return item != null ? item : currentPeriod(now).policyItem();
     }
 
     private CurrentPeriod currentPeriod(Instant now) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -96,14 +97,18 @@ final class LimitEnforcer {
         return degraded;
     }
 
-    CompletionStage<Outcome> charge(List<Charge> charges, String leaseId) {
+    /**
+     * Counts one request's charges. The answer completes on {@code loop} (the request's event loop), or has
+     * completed when this returns.
+     */
+    CompletionStage<Outcome> charge(List<Charge> charges, String leaseId, Executor loop) {
         StateStore store = state.store();
         if (!state.remote()) {
-            return counted(store, charges, leaseId, false);
+            return counted(store, charges, leaseId, false, loop);
         }
         long now = nanos.getAsLong();
         Cache<String, Long> refused = refusedUntil;
-        if (refused != null) {
+        if (refused != null && refused.estimatedSize() > 0) {
             for (int i = 0; i < charges.size(); i++) {
                 Charge c = charges.get(i);
                 Long until = c.enforced() ? refused.getIfPresent(c.key()) : null;
@@ -117,12 +122,20 @@ final class LimitEnforcer {
             // One request tries the store again once the wait is over; the others keep counting without it until
             // that try has answered, so a store that hangs slows one request per wait, not all of them.
             if (now - retryAt < 0 || !retryStoreAt.compareAndSet(retryAt, now + RETRY_STORE_AFTER_NANOS)) {
-                return withoutStore(charges, leaseId, null);
+                return withoutStore(charges, leaseId, null, loop);
             }
         }
-        return call(store, charges, leaseId).handle((verdict, failure) -> {
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        call(store, charges, leaseId, loop).whenComplete((verdict, failure) -> {
             if (failure != null) {
-                return withoutStore(charges, leaseId, failure);
+                withoutStore(charges, leaseId, failure, loop).whenComplete((o, error) -> {
+                    if (error != null) {
+                        outcome.completeExceptionally(error);
+                    } else {
+                        outcome.complete(o);
+                    }
+                });
+                return;
             }
             if (degraded) {
                 degraded = false;
@@ -130,26 +143,30 @@ final class LimitEnforcer {
                 log.info("limits: the state store answers again; counting in it across nodes");
             }
             remember(charges, verdict);
-            return CompletableFuture.<Outcome>completedFuture(new Outcome.Counted(verdict, store, charges, false));
-        }).thenCompose(o -> o);
+            outcome.complete(new Outcome.Counted(verdict, store, charges, false));
+        });
+        return outcome;
     }
 
     /** The store's answer; a store that throws instead of failing its future fails it all the same. */
-    private static CompletionStage<ChargeVerdict> call(StateStore store, List<Charge> charges, String leaseId) {
+    private static CompletionStage<ChargeVerdict> call(StateStore store, List<Charge> charges, String leaseId,
+                                                       Executor loop) {
         try {
-            return store.charge(charges, leaseId);
+            return store.charge(charges, leaseId, loop);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private CompletionStage<Outcome> counted(StateStore store, List<Charge> charges, String leaseId, boolean local) {
-        return call(store, charges, leaseId).handle((verdict, failure) -> failure == null
+    private CompletionStage<Outcome> counted(StateStore store, List<Charge> charges, String leaseId, boolean local,
+                                             Executor loop) {
+        return call(store, charges, leaseId, loop).handle((verdict, failure) -> failure == null
                 ? new Outcome.Counted(verdict, store, charges, local) : new Outcome.Unavailable(failure));
     }
 
     /** The answer when the shared store cannot be used, as {@code on_store_error} says. */
-    private CompletionStage<Outcome> withoutStore(List<Charge> charges, String leaseId, @Nullable Throwable failure) {
+    private CompletionStage<Outcome> withoutStore(List<Charge> charges, String leaseId, @Nullable Throwable failure,
+                                                  Executor loop) {
         if (failure != null) {
             observer.storeFailed();
             retryStoreAt.set(nanos.getAsLong() + RETRY_STORE_AFTER_NANOS);
@@ -171,7 +188,7 @@ final class LimitEnforcer {
                 for (Charge c : charges) {
                     scaled.add(new Charge(c.key(), CompiledLimit.scaled(c.meter(), nodes), c.cost(), c.enforced()));
                 }
-                yield counted(fallback, scaled, leaseId, true);
+                yield counted(fallback, scaled, leaseId, true, loop);
             }
         };
     }

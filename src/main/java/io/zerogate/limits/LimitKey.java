@@ -148,19 +148,52 @@ final class LimitKey {
         return "ip:" + a.getHostAddress() + '/' + prefix;
     }
 
+    /**
+     * The parts' values, read from a source, as one text that names them unambiguously: the value itself for
+     * a key of one part, otherwise each value led by its length and a colon.
+     */
+    String text(Source source) {
+        if (parts.size() == 1) {
+            return parts.get(0).read(source);
+        }
+        StringBuilder text = new StringBuilder(64);
+        for (Part part : parts) {
+            String value = part.read(source);
+            text.append(value.length()).append(':').append(value);
+        }
+        return text.toString();
+    }
+
     /** The hashed key: 22 characters of base64url. */
     String hash(Source source) {
+        return hash(text(source));
+    }
+
+    /** The hashed key of a {@link #text}. */
+    String hash(String text) {
         MessageDigest sha = SHA256.get();
-        for (Part part : parts) {
-            byte[] value = part.read(source).getBytes(StandardCharsets.UTF_8);
-            // Each value led by its length, so that ["ab", "c"] and ["a", "bc"] differ.
-            sha.update((byte) (value.length >>> 24));
-            sha.update((byte) (value.length >>> 16));
-            sha.update((byte) (value.length >>> 8));
-            sha.update((byte) value.length);
-            sha.update(value);
+        if (parts.size() == 1) {
+            update(sha, text);
+        } else {
+            int at = 0;
+            while (at < text.length()) {
+                int colon = text.indexOf(':', at);
+                int end = colon + 1 + Integer.parseInt(text, at, colon, 10);
+                update(sha, text.substring(colon + 1, end));
+                at = end;
+            }
         }
         byte[] digest = sha.digest();
         return BASE64URL.encodeToString(java.util.Arrays.copyOf(digest, 16));
+    }
+
+    private static void update(MessageDigest sha, String part) {
+        byte[] value = part.getBytes(StandardCharsets.UTF_8);
+        // Each value led by its length, so that ["ab", "c"] and ["a", "bc"] differ.
+        sha.update((byte) (value.length >>> 24));
+        sha.update((byte) (value.length >>> 16));
+        sha.update((byte) (value.length >>> 8));
+        sha.update((byte) value.length);
+        sha.update(value);
     }
 }

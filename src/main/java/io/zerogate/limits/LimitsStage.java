@@ -162,11 +162,12 @@ public final class LimitsStage implements Stage {
             return PROCEED;
         }
         String leaseId = exchange.requestId();
-        CompletableFuture<LimitEnforcer.Outcome> outcome = enforcer.charge(charges, leaseId).toCompletableFuture();
+        CompletableFuture<LimitEnforcer.Outcome> outcome = enforcer.charge(charges, leaseId, exchange.loop()).toCompletableFuture();
         if (outcome.isDone() && !outcome.isCompletedExceptionally()) {
             return CompletableFuture.completedFuture(decide(exchange, counted, outcome.join(), leaseId, now));
         }
-        return outcome.thenApplyAsync(o -> decide(exchange, counted, o, leaseId, now), exchange.loop());
+        // The enforcer answers on the exchange's loop, so the decision is made there without another hop.
+        return outcome.thenApply(o -> decide(exchange, counted, o, leaseId, now));
     }
 
     private Decision decide(Exchange exchange, List<CompiledLimit> limits, LimitEnforcer.Outcome outcome, String leaseId,

@@ -24,13 +24,14 @@ import org.jspecify.annotations.Nullable;
  * moment, a consumption that is given back an instant later: that errs toward refusing, never toward admitting
  * more than a limit allows.
  *
- * <p>Every call examines a few entries, continuing where the last call stopped, and forgets the expired ones; a
- * call that would add an entry to a full table first forgets every expired entry and fails if the table is still
- * full, rather than forgetting live state.
+ * <p>Every call that adds an entry first examines a few others, continuing where the last one stopped, and
+ * forgets the expired ones, so forgetting outpaces adding; calls that only update entries leave the table as
+ * large as it was. A call that would add an entry to a full table first forgets every expired entry and fails if
+ * the table is still full, rather than forgetting live state.
  */
 final class LimitTable {
 
-    /** Entries examined per call: more than one, so forgetting outpaces adding. */
+    /** Entries examined per added entry: more than one, so forgetting outpaces adding. */
     private static final int SWEEP_BATCH = 16;
 
     private final LongSupplier micros;
@@ -55,7 +56,6 @@ final class LimitTable {
     ChargeVerdict charge(List<Charge> charges, String leaseId) {
         long now = micros.getAsLong();
         long nowMillis = wallClock.millis();
-        sweep(now, nowMillis);
         if (charges.size() == 1) {
             Charge charge = charges.get(0);
             Step step = apply(charge, leaseId, now, nowMillis, null, 0);
@@ -114,6 +114,7 @@ final class LimitTable {
     }
 
     private boolean insert(String key, State state, long now, long nowMillis) {
+        sweep(now, nowMillis);
         if (entries.size() >= capacity) {
             sweepAll(now, nowMillis);
             if (entries.size() >= capacity) {

@@ -14,6 +14,10 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.zerogate.config.StateConfig.RedisConfig;
 import java.net.URI;
 import java.time.Duration;
@@ -28,13 +32,16 @@ import java.util.stream.Collectors;
  * again after a failover), or a Redis Cluster whose topology is refreshed when a server answers MOVED or ASK
  * and every {@link #TOPOLOGY_REFRESH}.
  *
+ * @param resources the client's threads and timer, shut down with it
  * @param clustered true for Redis Cluster, where one script call may only touch keys of one slot
  * @param endpoint  where it connects, without credentials, for messages
  */
-record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, String> connection,
+record RedisDeployment(ClientResources resources, AbstractRedisClient client, StatefulConnection<String, String> connection,
                        RedisClusterAsyncCommands<String, String> commands, boolean clustered, String endpoint) {
 
     static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
+    /** The longest wait between two attempts to reconnect. */
+    static final Duration RECONNECT_AT_MOST_EVERY = Duration.ofSeconds(1);
 
     private static final Set<String> SCHEMES = Set.of("redis", "rediss");
 
@@ -49,11 +56,19 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
         config.nodes().forEach(RedisDeployment::check);
         Duration timeout = config.timeout();
         String endpoint = describe(config);
+        // Per-command latency histograms are never read; recording them costs every command a clock read and a
+        // histogram update on the client's I/O thread. A lost connection is tried again at least every second
+        // (the client's own default backs off to half a minute), so limits count in Redis again, or in the master
+        // a failover promoted, soon after it answers.
+        ClientResources resources = DefaultClientResources.builder()
+                .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+                .reconnectDelay(Delay.exponential(Duration.ZERO, RECONNECT_AT_MOST_EVERY, 2, TimeUnit.MILLISECONDS))
+                .build();
         AbstractRedisClient client = null;
         try {
             RedisDeployment deployment;
             if (config.mode() == RedisConfig.Mode.CLUSTER) {
-                RedisClusterClient cluster = RedisClusterClient.create(
+                RedisClusterClient cluster = RedisClusterClient.create(resources,
                         config.nodes().stream().map(node -> redisUri(node, timeout)).toList());
                 client = cluster;
                 cluster.setOptions(ClusterClientOptions.builder(clientOptions(timeout))
@@ -63,16 +78,16 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
                                 .build())
                         .build());
                 StatefulRedisClusterConnection<String, String> connection = cluster.connect(StringCodec.UTF8);
-                deployment = new RedisDeployment(cluster, connection, connection.async(), true, endpoint);
+                deployment = new RedisDeployment(resources, cluster, connection, connection.async(), true, endpoint);
             } else {
-                RedisClient single = RedisClient.create();
+                RedisClient single = RedisClient.create(resources);
                 client = single;
                 single.setOptions(clientOptions(timeout));
                 RedisURI uri = config.mode() == RedisConfig.Mode.SENTINEL
                         ? sentinelUri(config.nodes(), Objects.requireNonNull(config.masterName(), "masterName"), timeout)
                         : redisUri(config.nodes().get(0), timeout);
                 StatefulRedisConnection<String, String> connection = single.connect(StringCodec.UTF8, uri);
-                deployment = new RedisDeployment(single, connection, connection.async(), false, endpoint);
+                deployment = new RedisDeployment(resources, single, connection, connection.async(), false, endpoint);
             }
             deployment.commands().scriptLoad(RedisLimitScript.SOURCE).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return deployment;
@@ -80,6 +95,7 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
             if (client != null) {
                 client.shutdown(Duration.ZERO, timeout);
             }
+            resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -90,6 +106,7 @@ record RedisDeployment(AbstractRedisClient client, StatefulConnection<String, St
     void close() {
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     private static ClientOptions clientOptions(Duration timeout) {

@@ -1,26 +1,36 @@
 package io.zerogate.state;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.ByteArrayOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * The Lua script that meters limits inside Redis ({@code redis-limits.lua} next to this class): one call
- * evaluates, applies, refunds or releases the charges of one slot atomically. It is called by its digest and
- * loaded again when a server answers that it does not know it (after a restart, a failover or
- * {@code SCRIPT FLUSH}).
+ * evaluates, applies, refunds or releases the charges of one or more requests of one slot atomically, each
+ * request decided on its own. It is called by its digest and loaded again when a server answers that it does
+ * not know it (after a restart, a failover or {@code SCRIPT FLUSH}).
  */
 final class RedisLimitScript {
 
@@ -31,13 +41,26 @@ final class RedisLimitScript {
         private final String argument = name().toLowerCase(Locale.ROOT);
     }
 
-    /** The answer to one script call over some charges: the verdict and, per charge, a result and a mark. */
+    /**
+     * The charges of one request in a call. {@code marks} are those the charge call answered, for
+     * {@link Mode#REFUND} only (empty otherwise).
+     */
+    record Request(List<Charge> charges, String leaseId, List<Long> marks) {}
+
+    /** The answer to one request in a call: the verdict and, per charge, a result and a mark. */
     record Reply(boolean allowed, List<ChargeResult> results, List<Long> marks) {}
 
     static final String SOURCE = load();
     static final String DIGEST = sha1(SOURCE);
 
-    private static final int RESULT_FIELDS = 5;
+    /** Bytes per charge in the packed requests: key and meter indexes (2 each), cost and flag (8 each). */
+    private static final int CHARGE_BYTES = 20;
+    /** Bytes per charge in the packed reply: allowed (1), remaining, reset, retry and mark (8 each). */
+    private static final int RESULT_BYTES = 33;
+    /** The most keys, and meters, one call can name: their indexes are two bytes. */
+    private static final int MAX_INDEX = 0xffff;
+    private static final byte[] NO_LEASE = new byte[0];
+    private static final Reply RELEASED = new Reply(true, List.of(), List.of());
 
     private final RedisClusterAsyncCommands<String, String> commands;
 
@@ -45,80 +68,125 @@ final class RedisLimitScript {
         this.commands = commands;
     }
 
-    /**
-     * Runs the script over charges that share one slot. {@code marks} are those the charge call answered, for
-     * {@link Mode#REFUND} only (empty otherwise).
-     */
+    /** Runs the script over the charges of one request, which share one slot. */
     CompletableFuture<Reply> run(Mode mode, List<Charge> charges, String leaseId, List<Long> marks) {
-        String[] keys = new String[charges.size()];
-        String[] args = new String[2 + 6 * charges.size()];
-        args[0] = mode.argument;
-        args[1] = leaseId;
-        for (int n = 0; n < charges.size(); n++) {
-            Charge charge = charges.get(n);
-            keys[n] = RedisStateStore.KEY_PREFIX + charge.key();
-            long flag = mode == Mode.REFUND ? marks.get(n) : charge.enforced() ? 1 : 0;
-            long[] parameters = parameters(charge.meter());
-            int base = 2 + 6 * n;
-            args[base] = kind(charge.meter());
-            args[base + 1] = Long.toString(parameters[0]);
-            args[base + 2] = Long.toString(parameters[1]);
-            args[base + 3] = Long.toString(parameters[2]);
-            args[base + 4] = Long.toString(charge.cost());
-            args[base + 5] = Long.toString(flag);
+        return run(mode, List.of(new Request(charges, leaseId, marks))).thenApply(replies -> replies.get(0));
+    }
+
+    /** Runs the script once over the charges of several requests, which all share one slot; one reply each. */
+    CompletableFuture<List<Reply>> run(Mode mode, List<Request> requests) {
+        return evaluate(() -> arguments(mode, requests)).thenApply(reply -> decode(mode, requests, reply));
+    }
+
+    /**
+     * {@code EVALSHA}'s arguments: each key and each meter once however many charges use them, and the requests
+     * packed into one argument (see {@code redis-limits.lua}). This is built for every call, so nothing is turned
+     * into text that need not be.
+     */
+    private static CommandArgs<String, String> arguments(Mode mode, List<Request> requests) {
+        Map<String, Integer> keys = new LinkedHashMap<>();
+        List<Meter> meters = new ArrayList<>(2);
+        int size = 0;
+        byte[][] leases = new byte[requests.size()][];
+        for (int r = 0; r < requests.size(); r++) {
+            Request request = requests.get(r);
+            // The lease id is only stored by concurrency limits; other requests spare Redis the bytes.
+            leases[r] = mode == Mode.CHARGE && !leases(request.charges()) ? NO_LEASE
+                    : request.leaseId().getBytes(StandardCharsets.UTF_8);
+            size += 4 + leases[r].length + CHARGE_BYTES * request.charges().size();
+            for (Charge charge : request.charges()) {
+                keys.putIfAbsent(charge.key(), keys.size() + 1);
+                if (!meters.contains(charge.meter())) {
+                    meters.add(charge.meter());
+                }
+            }
         }
-        return evaluate(keys, args).thenApply(reply -> decode(mode, charges, reply));
+        if (keys.size() > MAX_INDEX || meters.size() > MAX_INDEX) {
+            throw new IllegalArgumentException("one script call: " + keys.size() + " keys and " + meters.size()
+                    + " meters (expected: at most " + MAX_INDEX + " each)");
+        }
+        ByteBuffer packed = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        for (int r = 0; r < requests.size(); r++) {
+            Request request = requests.get(r);
+            List<Charge> charges = request.charges();
+            packed.putShort((short) leases[r].length).put(leases[r]).putShort((short) charges.size());
+            for (int n = 0; n < charges.size(); n++) {
+                Charge charge = charges.get(n);
+                packed.putShort((short) (int) keys.get(charge.key()))
+                        .putShort((short) (meters.indexOf(charge.meter()) + 1))
+                        .putLong(charge.cost())
+                        .putLong(mode == Mode.REFUND ? request.marks().get(n) : charge.enforced() ? 1 : 0);
+            }
+        }
+        CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add(DIGEST).add(keys.size());
+        for (String key : keys.keySet()) {
+            args.addKey(RedisStateStore.KEY_PREFIX + key);
+        }
+        args.add(mode.argument).add(packed.array()).add(meters.size());
+        for (Meter meter : meters) {
+            meter(args, meter);
+        }
+        return args;
     }
 
-    private CompletableFuture<Object> evaluate(String[] keys, String[] args) {
-        return commands.evalsha(DIGEST, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
-                        ? commands.scriptLoad(SOURCE).toCompletableFuture().thenCompose(loaded ->
-                                commands.evalsha(DIGEST, ScriptOutputType.MULTI, keys, args).toCompletableFuture())
-                        : CompletableFuture.failedFuture(unwrap(failure)));
+    private static boolean leases(List<Charge> charges) {
+        for (Charge charge : charges) {
+            if (charge.meter() instanceof Meter.Concurrency) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static Reply decode(Mode mode, List<Charge> charges, Object reply) {
+    private CompletableFuture<byte[]> evaluate(Supplier<CommandArgs<String, String>> args) {
+        return call(args.get()).exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
+                ? commands.scriptLoad(SOURCE).toCompletableFuture().thenCompose(loaded -> call(args.get()))
+                : CompletableFuture.failedFuture(unwrap(failure)));
+    }
+
+    private CompletableFuture<byte[]> call(CommandArgs<String, String> args) {
+        RedisFuture<byte[]> reply = commands.dispatch(CommandType.EVALSHA, new ByteArrayOutput<>(StringCodec.UTF8), args);
+        return reply.toCompletableFuture();
+    }
+
+    private static List<Reply> decode(Mode mode, List<Request> requests, byte[] reply) {
         if (mode == Mode.RELEASE) {
-            return new Reply(true, List.of(), List.of());
+            return java.util.Collections.nCopies(requests.size(), RELEASED);
         }
-        List<?> values = (List<?>) reply;
-        if (values.size() != 1 + RESULT_FIELDS * charges.size()) {
-            throw new IllegalStateException("limit script reply: " + values.size() + " values (expected: "
-                    + (1 + RESULT_FIELDS * charges.size()) + ")");
+        int expected = 0;
+        for (Request request : requests) {
+            expected += 1 + RESULT_BYTES * request.charges().size();
         }
-        List<ChargeResult> results = new ArrayList<>(charges.size());
-        List<Long> marks = new ArrayList<>(charges.size());
-        for (int n = 0; n < charges.size(); n++) {
-            int base = 1 + RESULT_FIELDS * n;
-            results.add(new ChargeResult(number(values, base) == 1, charges.get(n).meter().limit(),
-                    number(values, base + 1), number(values, base + 2), number(values, base + 3)));
-            marks.add(number(values, base + 4));
+        if (reply == null || reply.length != expected) {
+            throw new IllegalStateException("limit script reply: " + (reply == null ? "none" : reply.length + " bytes")
+                    + " (expected: " + expected + " bytes)");
         }
-        return new Reply(number(values, 0) == 1, results, marks);
+        ByteBuffer values = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+        List<Reply> replies = new ArrayList<>(requests.size());
+        for (Request request : requests) {
+            List<Charge> charges = request.charges();
+            boolean allowed = values.get() == 1;
+            ChargeResult[] results = new ChargeResult[charges.size()];
+            Long[] marks = new Long[charges.size()];
+            for (int n = 0; n < charges.size(); n++) {
+                boolean chargeAllowed = values.get() == 1;
+                results[n] = new ChargeResult(chargeAllowed, charges.get(n).meter().limit(), values.getLong(),
+                        values.getLong(), values.getLong());
+                marks[n] = values.getLong();
+            }
+            replies.add(new Reply(allowed, Arrays.asList(results), Arrays.asList(marks)));
+        }
+        return replies;
     }
 
-    private static long number(List<?> values, int index) {
-        return (Long) values.get(index);
-    }
-
-    private static String kind(Meter meter) {
+    /** Adds the kind and the three parameters of a meter, as the script reads them. */
+    private static CommandArgs<String, String> meter(CommandArgs<String, String> args, Meter meter) {
         return switch (meter) {
-            case Meter.Gcra gcra -> "g";
-            case Meter.FixedWindow window -> "f";
-            case Meter.SlidingWindow window -> "s";
-            case Meter.Concurrency concurrency -> "c";
-            case Meter.Quota quota -> "q";
-        };
-    }
-
-    private static long[] parameters(Meter meter) {
-        return switch (meter) {
-            case Meter.Gcra gcra -> new long[] {gcra.limit(), gcra.periodMicros(), gcra.burst()};
-            case Meter.FixedWindow window -> new long[] {window.limit(), window.windowMicros(), 0};
-            case Meter.SlidingWindow window -> new long[] {window.limit(), window.windowMicros(), 0};
-            case Meter.Concurrency concurrency -> new long[] {concurrency.limit(), concurrency.leaseMicros(), 0};
-            case Meter.Quota quota -> new long[] {quota.limit(), quota.periodEndEpochMillis(), 0};
+            case Meter.Gcra gcra -> args.add("g").add(gcra.limit()).add(gcra.periodMicros()).add(gcra.burst());
+            case Meter.FixedWindow window -> args.add("f").add(window.limit()).add(window.windowMicros()).add(0);
+            case Meter.SlidingWindow window -> args.add("s").add(window.limit()).add(window.windowMicros()).add(0);
+            case Meter.Concurrency concurrency -> args.add("c").add(concurrency.limit()).add(concurrency.leaseMicros()).add(0);
+            case Meter.Quota quota -> args.add("q").add(quota.limit()).add(quota.periodEndEpochMillis()).add(0);
         };
     }
 

@@ -1,20 +1,20 @@
 package io.zerogate.state;
 
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.cluster.SlotHash;
+import io.netty.util.concurrent.EventExecutor;
 import io.zerogate.config.StateConfig.RedisConfig;
 import io.zerogate.state.RedisLimitScript.Mode;
 import io.zerogate.state.RedisLimitScript.Reply;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -25,10 +25,8 @@ import java.util.function.Supplier;
  * Redis' {@code TIME} once and evaluates and applies all charges of a call in one atomic step.
  *
  * <p>In a Redis Cluster one script call can only touch keys of one hash slot. Charges are therefore grouped by
- * slot and each group is sent as its own call, all at once. Each group is all-or-nothing by itself; when one
- * group refuses while others allowed, the allowing groups are given back with a refund call (a rate's
- * theoretical arrival time moves back by what was added, counts go down by the cost, leases are removed), and
- * the verdict refuses. Between the charge and the refund, other callers see the refunded amount as used: a
+ * slot and each group is sent as its own call, all at once ({@link SlotGroups}); when one group refuses while
+ * others allowed, the allowing groups are given back, and the verdict refuses. Between the charge and the refund, other callers see the refunded amount as used: a
  * refusal can err on the strict side, never on the lenient one. Callers avoid the extra round trips by putting
  * the limited entity in a hash tag ({@code {tenant-7}:rate}), so that one request's limits share a slot.
  *
@@ -36,7 +34,8 @@ import java.util.function.Supplier;
  * are refused at once instead of queued, and a Redis that stops answering fails each command when its time
  * limit passes: an operation never waits much longer than the timeout, and callers deny on failure.
  *
- * <p>Futures complete on the Redis client's own I/O threads.
+ * <p>Charges made on an event loop are batched per loop ({@link LoopCharges}) and answered on that loop; other
+ * futures complete on the Redis client's own I/O threads.
  */
 public final class RedisStateStore implements StateStore {
 
@@ -49,10 +48,16 @@ public final class RedisStateStore implements StateStore {
     private final RedisDeployment deployment;
     private final RedisLimitScript script;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Map<EventExecutor, LoopCharges> batches = new ConcurrentHashMap<>();
+    private final SlotGroups slots;
+    /** The time limit of every command, and of every charge from when it is made. */
+    private final Duration timeout;
 
-    private RedisStateStore(RedisDeployment deployment) {
+    private RedisStateStore(RedisDeployment deployment, Duration timeout) {
         this.deployment = deployment;
+        this.timeout = timeout;
         this.script = new RedisLimitScript(deployment.commands());
+        this.slots = new SlotGroups(deployment.clustered());
     }
 
     /**
@@ -79,7 +84,7 @@ public final class RedisStateStore implements StateStore {
      * @throws IllegalStateException when Redis cannot be reached
      */
     public static RedisStateStore connect(RedisConfig config) {
-        return new RedisStateStore(RedisDeployment.connect(config));
+        return new RedisStateStore(RedisDeployment.connect(config), config.timeout());
     }
 
     @Override
@@ -94,65 +99,116 @@ public final class RedisStateStore implements StateStore {
     @Override
     public CompletionStage<ChargeVerdict> charge(List<Charge> charges, String leaseId) {
         checkLeaseId(leaseId);
-        List<List<Integer>> groups = groups(charges);
-        List<CompletableFuture<Reply>> calls = groups.stream()
-                .map(group -> call(Mode.CHARGE, charges, group, leaseId, List.of()))
-                .toList();
-        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
-                .handle((done, failure) -> settle(charges, leaseId, groups, calls))
-                .thenCompose(verdict -> verdict);
+        return charge(charges, leaseId, (slot, selected) -> call(Mode.CHARGE, selected, leaseId, List.of()));
     }
 
     /**
-     * The verdict of all groups: allowed when every group allowed. Otherwise what allowing groups applied is
-     * refunded first, and so it is when a group failed, which then fails the whole charge.
+     * As {@link #charge(List, String)}. Called on an event loop, the charges wait in that loop's batch
+     * ({@link LoopCharges}) until the loop has finished its current work, and travel in one script call per slot
+     * with those of every other request the loop handled meanwhile; the answer arrives on the loop.
      */
-    private CompletableFuture<ChargeVerdict> settle(List<Charge> charges, String leaseId, List<List<Integer>> groups,
-                                                    List<CompletableFuture<Reply>> calls) {
-        ChargeResult[] results = new ChargeResult[charges.size()];
-        List<CompletableFuture<?>> refunds = new ArrayList<>();
-        Throwable failure = calls.stream().filter(CompletableFuture::isCompletedExceptionally)
-                .map(call -> call.handle((reply, error) -> RedisLimitScript.unwrap(error)).join())
-                .findFirst().orElse(null);
-        boolean allowed = failure == null && calls.stream().allMatch(call -> call.join().allowed());
-        for (int g = 0; g < groups.size(); g++) {
-            List<Integer> group = groups.get(g);
-            if (calls.get(g).isCompletedExceptionally()) {
-                continue;
-            }
-            Reply reply = calls.get(g).join();
-            for (int n = 0; n < group.size(); n++) {
-                results[group.get(n)] = reply.results().get(n);
-            }
-            if (!allowed && reply.allowed()) {
-                refunds.add(refund(charges, leaseId, group, reply, results));
-            }
+    @Override
+    public CompletionStage<ChargeVerdict> charge(List<Charge> charges, String leaseId, Executor loop) {
+        checkLeaseId(leaseId);
+        Objects.requireNonNull(loop, "loop");
+        if (!(loop instanceof EventExecutor executor)) {
+            return charge(charges, leaseId).thenApplyAsync(verdict -> verdict, loop);
         }
-        return CompletableFuture.allOf(refunds.toArray(CompletableFuture[]::new))
-                .handle((done, refundFailure) -> {
-                    if (failure != null) {
-                        throw new IllegalStateException("Redis at " + deployment.endpoint() + " did not meter the charges", failure);
-                    }
-                    return new ChargeVerdict(allowed, Arrays.asList(results));
-                });
+        if (!executor.inEventLoop() || closed.get()) {
+            return onLoop(charge(charges, leaseId).toCompletableFuture(), executor);
+        }
+        LoopCharges batch = batches.get(executor);
+        if (batch == null) {
+            batch = batches.computeIfAbsent(executor, l -> new LoopCharges(l,
+                    requests -> send(() -> script.run(Mode.CHARGE, requests)), timeout, System::nanoTime));
+        }
+        int slot = slots.oneSlot(charges);
+        if (slot >= 0) {
+            // The batch answers on the loop, and the verdict is made there from the one reply.
+            PendingVerdict verdict = new PendingVerdict();
+            batch.add(slot, charges, leaseId, verdict);
+            return verdict;
+        }
+        // A verdict made from several slots' replies (with refunds) may complete on the client's threads.
+        LoopCharges waiting = batch;
+        return onLoop(charge(charges, leaseId, (s, selected) -> {
+            PendingReply reply = new PendingReply();
+            waiting.add(s, selected, leaseId, reply);
+            return reply;
+        }), executor);
     }
 
-    /** Gives back the charges of one group that were applied, and reports their state after the refund. */
-    private CompletableFuture<Void> refund(List<Charge> charges, String leaseId, List<Integer> group, Reply reply,
-                                           ChargeResult[] results) {
-        List<Integer> applied = new ArrayList<>();
-        List<Long> marks = new ArrayList<>();
-        for (int n = 0; n < group.size(); n++) {
-            if (reply.results().get(n).allowed()) {
-                applied.add(group.get(n));
-                marks.add(reply.marks().get(n));
-            }
+    /** One request's verdict, made from its reply in a batch; itself the request's answer, so one object does. */
+    private final class PendingVerdict extends CompletableFuture<ChargeVerdict> implements LoopCharges.Answer {
+        @Override
+        public void replied(Reply reply) {
+            complete(new ChargeVerdict(reply.allowed(), reply.results()));
         }
-        return call(Mode.REFUND, charges, applied, leaseId, marks).thenAccept(refunded -> {
-            for (int n = 0; n < applied.size(); n++) {
-                results[applied.get(n)] = refunded.results().get(n);
+
+        @Override
+        public void failed(Throwable failure) {
+            completeExceptionally(notMetered(RedisLimitScript.unwrap(failure)));
+        }
+    }
+
+    /** One slot's reply to a request whose charges span several slots. */
+    static final class PendingReply extends CompletableFuture<Reply> implements LoopCharges.Answer {
+        @Override
+        public void replied(Reply reply) {
+            complete(reply);
+        }
+
+        @Override
+        public void failed(Throwable failure) {
+            completeExceptionally(failure);
+        }
+    }
+
+    /** Sends the charges of one slot (one request's, or those of its slot) and answers what the script replied. */
+    @FunctionalInterface
+    private interface SlotCall {
+        CompletableFuture<Reply> send(int slot, List<Charge> charges);
+    }
+
+    private CompletableFuture<ChargeVerdict> charge(List<Charge> charges, String leaseId, SlotCall slotCall) {
+        Objects.requireNonNull(charges, "charges");
+        int slot = slots.oneSlot(charges);
+        if (slot >= 0) {
+            return slotCall.send(slot, charges).handle((reply, failure) -> {
+                if (failure != null) {
+                    throw notMetered(RedisLimitScript.unwrap(failure));
+                }
+                return new ChargeVerdict(reply.allowed(), reply.results());
+            });
+        }
+        List<SlotGroups.Group> groups = slots.groups(charges);
+        List<CompletableFuture<Reply>> calls = groups.stream()
+                .map(group -> slotCall.send(group.slot(), group.of(charges)))
+                .toList();
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+                .handle((done, failure) -> SlotGroups.settle(charges, groups, calls,
+                        (applied, marks) -> call(Mode.REFUND, applied, leaseId, marks), this::notMetered))
+                .thenCompose(verdict -> verdict);
+    }
+
+    private RuntimeException notMetered(Throwable failure) {
+        return new IllegalStateException("Redis at " + deployment.endpoint() + " did not meter the charges", failure);
+    }
+
+    /** An answer that completes on {@code loop}, for callers that may only touch their state there. */
+    private static <T> CompletionStage<T> onLoop(CompletableFuture<T> answer, EventExecutor loop) {
+        if (answer.isDone()) {
+            return answer;
+        }
+        CompletableFuture<T> onLoop = new CompletableFuture<>();
+        answer.whenComplete((value, failure) -> LoopCharges.runOn(loop, () -> {
+            if (failure != null) {
+                onLoop.completeExceptionally(failure);
+            } else {
+                onLoop.complete(value);
             }
-        });
+        }));
+        return onLoop;
     }
 
     @Override
@@ -161,21 +217,21 @@ public final class RedisStateStore implements StateStore {
         List<Charge> leases = Objects.requireNonNull(charges, "charges").stream()
                 .filter(charge -> charge.meter() instanceof Meter.Concurrency)
                 .toList();
-        return CompletableFuture.allOf(groups(leases).stream()
-                .map(group -> call(Mode.RELEASE, leases, group, leaseId, List.of()))
+        return CompletableFuture.allOf(slots.groups(leases).stream()
+                .map(group -> call(Mode.RELEASE, group.of(leases), leaseId, List.of()))
                 .toArray(CompletableFuture[]::new));
     }
 
     @Override
     public CompletionStage<List<ChargeResult>> peek(List<Charge> charges) {
-        List<List<Integer>> groups = groups(charges);
+        List<SlotGroups.Group> groups = slots.groups(charges);
         List<CompletableFuture<Reply>> calls = groups.stream()
-                .map(group -> call(Mode.PEEK, charges, group, "", List.of()))
+                .map(group -> call(Mode.PEEK, group.of(charges), "", List.of()))
                 .toList();
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(done -> {
             ChargeResult[] results = new ChargeResult[charges.size()];
             for (int g = 0; g < groups.size(); g++) {
-                List<Integer> group = groups.get(g);
+                List<Integer> group = groups.get(g).indexes();
                 for (int n = 0; n < group.size(); n++) {
                     results[group.get(n)] = calls.get(g).join().results().get(n);
                 }
@@ -184,20 +240,7 @@ public final class RedisStateStore implements StateStore {
         });
     }
 
-    /** Indexes of the charges that one script call may take together: all of them, or those of one slot. */
-    private List<List<Integer>> groups(List<Charge> charges) {
-        Objects.requireNonNull(charges, "charges");
-        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
-        for (int n = 0; n < charges.size(); n++) {
-            int slot = deployment.clustered() ? SlotHash.getSlot(KEY_PREFIX + charges.get(n).key()) : 0;
-            bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(n);
-        }
-        return List.copyOf(bySlot.values());
-    }
-
-    private CompletableFuture<Reply> call(Mode mode, List<Charge> charges, List<Integer> group, String leaseId,
-                                          List<Long> marks) {
-        List<Charge> selected = group.stream().map(charges::get).toList();
+    private CompletableFuture<Reply> call(Mode mode, List<Charge> selected, String leaseId, List<Long> marks) {
         return send(() -> script.run(mode, selected, leaseId, marks));
     }
 

@@ -3,6 +3,7 @@ package io.zerogate.state;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * State the gateway shares between requests and, in cluster mode, between gateway processes: expiring claims
@@ -28,6 +29,17 @@ public interface StateStore extends AutoCloseable {
      *                per request
      */
     CompletionStage<ChargeVerdict> charge(List<Charge> charges, String leaseId);
+
+    /**
+     * As {@link #charge(List, String)}, for a caller running on the event loop {@code loop} that may touch its
+     * own state only there: the answer completes on {@code loop}, or has completed when this returns. A remote
+     * store may hold the charges until the loop has finished its current work, to send them together with those
+     * of other requests; each request is still decided on its own, exactly as by {@link #charge(List, String)}.
+     * A store that answers at once needs nothing more than {@link #charge(List, String)}.
+     */
+    default CompletionStage<ChargeVerdict> charge(List<Charge> charges, String leaseId, Executor loop) {
+        return charge(charges, leaseId);
+    }
 
     /** Gives back the leases that {@link #charge} took under {@code leaseId}; other meters are left alone. */
     CompletionStage<Void> release(List<Charge> charges, String leaseId);

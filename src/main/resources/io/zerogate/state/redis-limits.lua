@@ -2,22 +2,34 @@
 -- the Javadoc of io.zerogate.state.Meter gives; Lua numbers are doubles, so every value stays an integer
 -- below 2^53 and divisions are exact integer divisions (fdiv, tdiv, cdiv below).
 --
--- KEYS: one per charge. ARGV[1]: the mode (charge, peek, release, refund). ARGV[2]: the lease id. Then six
--- values per key: kind (g gcra, f fixed window, s sliding window, c concurrency, q quota), three meter
--- parameters, the cost, and a flag: enforced (1 or 0) for charge and peek, the mark of the charge for refund.
+-- One call carries the charges of one or more requests, each decided on its own, one after the other, all
+-- at the same TIME: a request sees what the requests before it in the call applied, and a request that is
+-- refused applies nothing and changes nothing for the others.
 --
--- charge, peek and refund answer {verdict, then five values per key: allowed, remaining, resetMicros,
--- retryAfterMicros, mark}. The mark names the window a charge counted in, so that a refund takes back
--- from that window only. release removes the lease from each key and answers the number removed.
+-- KEYS: the keys the charges count under, each once. ARGV[1]: the mode (charge, peek, release, refund).
+-- ARGV[2]: the requests, packed little-endian: per request its lease id (a 2-byte length, then the bytes) and its
+-- number of charges (2 bytes), then per charge its key (2 bytes, an index into KEYS), its meter (2 bytes, an
+-- index into the meters), its cost (8 bytes) and a flag (8 bytes): enforced (1 or 0) for charge and peek, the
+-- mark of the charge for refund. ARGV[3]: the number of meters M, then four values per meter: kind (g gcra,
+-- f fixed window, s sliding window, c concurrency, q quota) and three parameters. Packing the requests into one
+-- argument spares Redis and the client a separate argument per value.
+--
+-- charge, peek and refund answer one string, packed the same way: per request its verdict (1 byte), then per
+-- charge allowed (1 byte) and remaining, resetMicros, retryAfterMicros and mark (8 bytes each, signed). The
+-- mark names the window a charge counted in, so that a refund takes back from that window only. release removes
+-- each request's lease from its keys and answers the number removed, packed in 8 bytes.
 
 local mode = ARGV[1]
-local lease = ARGV[2]
+local charging = mode == 'charge'
+-- The lease id of the request being decided.
+local lease
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local floor = math.floor
 
 -- Floor division of integers, exact while they stay below 2^53.
 local function fdiv(a, b)
-  local q = math.floor(a / b)
+  local q = floor(a / b)
   if q * b > a then
     q = q - 1
   elseif (q + 1) * b <= a then
@@ -48,41 +60,71 @@ local function ttl(micros)
   return text(math.max(1, cdiv(micros, 1000)))
 end
 
--- Each evaluation reads only. It answers allowed, the results as if applied (rem, reset) and as if not
--- (rem0, reset0), retry, mark, and apply, a function that writes the charge.
+-- Rates by key as this call has left them (false: no rate stored). A key that many requests of one call share is
+-- read once and written once, when the call ends (see store_rates).
+local rates, changed = {}, {}
+
+local function rate(key)
+  local tat = rates[key]
+  if tat == nil then
+    tat = tonumber(redis.call('GET', key)) or false
+    rates[key] = tat
+  end
+  return tat or nil
+end
+
+local function set_rate(key, tat)
+  if not changed[key] then
+    changed[key] = true
+    changed[#changed + 1] = key
+  end
+  rates[key] = tat
+end
+
+-- A rate lives until its bucket is empty again; one that is empty already is removed.
+local function store_rates()
+  for _, key in ipairs(changed) do
+    local tat = rates[key]
+    if tat > now then
+      redis.call('SET', key, text(tat), 'PX', ttl(tat - now))
+    else
+      redis.call('DEL', key)
+    end
+  end
+end
+
+-- Each meter kind has eval, apply and refund. eval reads only and answers nine values: allowed, the results as
+-- if applied (rem, reset) and as if not (rem0, reset0), retry, mark, and two values apply needs to write the
+-- charge. m is the meter: its parameters a, b, c and, for a rate, t (the emission interval).
 local meters = {}
 
 meters.g = {
-  eval = function(key, limit, period, burst, cost)
-    local t = math.max(1, fdiv(period, limit))
-    local tat = math.max(tonumber(redis.call('GET', key)) or now, now)
+  eval = function(key, m, cost)
+    local t = m.t
+    local tat = rate(key) or now
+    if tat < now then
+      tat = now
+    end
     local next = tat + t * cost
-    local ok = next - now <= t * burst
-    return {
-      ok = ok, rem = tdiv(t * burst - (next - now), t), reset = next - now,
-      rem0 = tdiv(t * burst - (tat - now), t), reset0 = tat - now,
-      retry = ok and 0 or next - now - t * burst, mark = 0,
-      apply = function()
-        redis.call('SET', key, text(next), 'PX', ttl(next - now))
-      end
-    }
+    local room = t * m.c
+    local ok = next - now <= room
+    return ok, tdiv(room - (next - now), t), next - now, tdiv(room - (tat - now), t), tat - now,
+        ok and 0 or next - now - room, 0, next
   end,
-  refund = function(key, limit, period, burst, cost)
-    local t = math.max(1, fdiv(period, limit))
-    local tat = tonumber(redis.call('GET', key))
+  apply = function(key, m, cost, next)
+    set_rate(key, next)
+  end,
+  refund = function(key, m, cost)
+    local tat = rate(key)
     if tat then
-      tat = tat - t * cost
-      if tat <= now then
-        redis.call('DEL', key)
-      else
-        redis.call('SET', key, text(tat), 'PX', ttl(tat - now))
-      end
+      set_rate(key, tat - m.t * cost)
     end
   end
 }
 
 meters.f = {
-  eval = function(key, limit, window, _, cost)
+  eval = function(key, m, cost)
+    local limit, window = m.a, m.b
     local stored = redis.call('HMGET', key, 'c', 'e')
     local ends = tonumber(stored[2])
     local open = ends ~= nil and ends > now
@@ -92,16 +134,13 @@ meters.f = {
     end
     local reset = open and ends - now or window
     local ok = count + cost <= limit
-    return {
-      ok = ok, rem = limit - count - cost, reset = reset, rem0 = limit - count, reset0 = reset,
-      retry = ok and 0 or reset, mark = ends,
-      apply = function()
-        redis.call('HSET', key, 'c', text(count + cost), 'e', text(ends))
-        redis.call('PEXPIRE', key, ttl(ends - now))
-      end
-    }
+    return ok, limit - count - cost, reset, limit - count, reset, ok and 0 or reset, ends, count
   end,
-  refund = function(key, _, _, _, cost, mark)
+  apply = function(key, m, cost, count, _, ends)
+    redis.call('HSET', key, 'c', text(count + cost), 'e', text(ends))
+    redis.call('PEXPIRE', key, ttl(ends - now))
+  end,
+  refund = function(key, m, cost, mark)
     local stored = redis.call('HMGET', key, 'c', 'e')
     if tonumber(stored[2]) == mark then
       local count = tonumber(stored[1]) - cost
@@ -115,7 +154,8 @@ meters.f = {
 }
 
 meters.s = {
-  eval = function(key, limit, window, _, cost)
+  eval = function(key, m, cost)
+    local limit, window = m.a, m.b
     local i = fdiv(now, window)
     local stored = redis.call('HMGET', key, 'w', 'c', 'p')
     local w = tonumber(stored[1])
@@ -126,7 +166,7 @@ meters.s = {
       prev = tonumber(stored[2])
     end
     local elapsed = now - i * window
-    local weighted = math.floor(prev * ((window - elapsed) / window))
+    local weighted = floor(prev * ((window - elapsed) / window))
     local reset = (i + 1) * window - now
     local ok = weighted + cur + cost <= limit
     local retry = 0
@@ -137,16 +177,14 @@ meters.s = {
         retry = math.min(reset, cdiv(window * (weighted + cur + cost - limit), prev))
       end
     end
-    return {
-      ok = ok, rem = math.max(0, limit - weighted - cur - cost), reset = reset,
-      rem0 = math.max(0, limit - weighted - cur), reset0 = reset, retry = retry, mark = i,
-      apply = function()
-        redis.call('HSET', key, 'w', text(i), 'c', text(cur + cost), 'p', text(prev))
-        redis.call('PEXPIRE', key, ttl((i + 2) * window - now))
-      end
-    }
+    return ok, math.max(0, limit - weighted - cur - cost), reset, math.max(0, limit - weighted - cur), reset, retry,
+        i, cur, prev
   end,
-  refund = function(key, _, _, _, cost, mark)
+  apply = function(key, m, cost, cur, prev, i)
+    redis.call('HSET', key, 'w', text(i), 'c', text(cur + cost), 'p', text(prev))
+    redis.call('PEXPIRE', key, ttl((i + 2) * m.b - now))
+  end,
+  refund = function(key, m, cost, mark)
     local stored = redis.call('HMGET', key, 'w', 'c', 'p')
     local w = tonumber(stored[1])
     if w == mark then
@@ -158,19 +196,17 @@ meters.s = {
 }
 
 meters.c = {
-  eval = function(key, limit, leaseMicros)
+  eval = function(key, m)
+    local limit = m.a
     local held = redis.call('ZCOUNT', key, '(' .. text(now), '+inf')
     local ok = held + 1 <= limit
-    return {
-      ok = ok, rem = limit - held - 1, reset = 0, rem0 = limit - held, reset0 = 0,
-      retry = ok and 0 or 1000000, mark = 0,
-      apply = function()
-        redis.call('ZREMRANGEBYSCORE', key, '-inf', text(now))
-        redis.call('ZADD', key, text(now + leaseMicros), lease)
-        local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-        redis.call('PEXPIRE', key, ttl(tonumber(last[2]) - now))
-      end
-    }
+    return ok, limit - held - 1, 0, limit - held, 0, ok and 0 or 1000000, 0
+  end,
+  apply = function(key, m)
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', text(now))
+    redis.call('ZADD', key, text(now + m.b), lease)
+    local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+    redis.call('PEXPIRE', key, ttl(tonumber(last[2]) - now))
   end,
   refund = function(key)
     redis.call('ZREM', key, lease)
@@ -178,21 +214,19 @@ meters.c = {
 }
 
 meters.q = {
-  eval = function(key, limit, periodEndMillis, _, cost)
+  eval = function(key, m, cost)
+    local limit, periodEndMillis = m.a, m.b
     local count = tonumber(redis.call('GET', key)) or 0
     -- The period's end is in wall-clock milliseconds, and so is the time left to it.
     local reset = math.max(0, periodEndMillis - fdiv(now, 1000)) * 1000
     local ok = count + cost <= limit
-    return {
-      ok = ok, rem = limit - count - cost, reset = reset, rem0 = limit - count, reset0 = reset,
-      retry = ok and 0 or reset, mark = 0,
-      apply = function()
-        redis.call('INCRBY', key, text(cost))
-        redis.call('PEXPIREAT', key, text(periodEndMillis))
-      end
-    }
+    return ok, limit - count - cost, reset, limit - count, reset, ok and 0 or reset, 0
   end,
-  refund = function(key, _, _, _, cost)
+  apply = function(key, m, cost)
+    redis.call('INCRBY', key, text(cost))
+    redis.call('PEXPIREAT', key, text(m.b))
+  end,
+  refund = function(key, m, cost)
     local count = tonumber(redis.call('GET', key))
     if count then
       if count - cost <= 0 then
@@ -204,45 +238,77 @@ meters.q = {
   end
 }
 
+local meter = {}
+local at = 3
+for n = 1, tonumber(ARGV[3]) do
+  local m = {kind = meters[ARGV[at + 1]], a = tonumber(ARGV[at + 2]), b = tonumber(ARGV[at + 3]),
+             c = tonumber(ARGV[at + 4])}
+  if ARGV[at + 1] == 'g' then
+    m.t = math.max(1, fdiv(m.b, m.a))
+  end
+  meter[n] = m
+  at = at + 4
+end
+
+-- The charges of the request being decided (key, meter, cost, flag) and their evaluations, ten values per
+-- charge, reused from request to request.
+local ck, cm, cc, cf, ev = {}, {}, {}, {}, {}
+local reply, size = {}, 0
+
+-- Decides one request of `count` charges, read into ck, cm, cc and cf. Every charge is evaluated before any is
+-- applied (a request's keys are distinct), and either all that allow are applied or none.
+local function decide(count)
+  local verdict = true
+  for n = 1, count do
+    local key, m, cost, flag = ck[n], cm[n], cc[n], cf[n]
+    if mode == 'refund' then
+      m.kind.refund(key, m, cost, flag)
+    end
+    local ok, rem, reset, rem0, reset0, retry, mark, s1, s2 = m.kind.eval(key, m, cost)
+    if charging and flag == 1 and not ok then
+      verdict = false
+    end
+    local e = (n - 1) * 10
+    ev[e + 1], ev[e + 2], ev[e + 3], ev[e + 4], ev[e + 5] = ok, rem, reset, rem0, reset0
+    ev[e + 6], ev[e + 7], ev[e + 8], ev[e + 9] = retry, mark, s1, s2
+  end
+  size = size + 1
+  reply[size] = struct.pack('<B', charging and verdict and 1 or 0)
+  for n = 1, count do
+    local e = (n - 1) * 10
+    local ok = ev[e + 1]
+    -- peek answers what each charge alone would answer; a charge answers what it applied, or the state as is.
+    local applied = ok and (mode == 'peek' or (charging and verdict))
+    if charging and applied then
+      cm[n].kind.apply(ck[n], cm[n], cc[n], ev[e + 8], ev[e + 9], ev[e + 7])
+    end
+    size = size + 1
+    reply[size] = struct.pack('<Bi8i8i8i8', ok and 1 or 0, applied and ev[e + 2] or ev[e + 4],
+        applied and ev[e + 3] or ev[e + 5], ev[e + 6], ev[e + 7])
+  end
+end
+
+local packed = ARGV[2]
+local removed = 0
+local pos = 1
+while pos <= #packed do
+  local count
+  lease, count, pos = struct.unpack('<Hc0H', packed, pos)
+  for n = 1, count do
+    local k, m
+    k, m, cc[n], cf[n], pos = struct.unpack('<HHi8i8', packed, pos)
+    ck[n], cm[n] = KEYS[k], meter[m]
+  end
+  if mode == 'release' then
+    for n = 1, count do
+      removed = removed + redis.call('ZREM', ck[n], lease)
+    end
+  else
+    decide(count)
+  end
+end
 if mode == 'release' then
-  local removed = 0
-  for _, key in ipairs(KEYS) do
-    removed = removed + redis.call('ZREM', key, lease)
-  end
-  return removed
+  return struct.pack('<i8', removed)
 end
-
-local function args(n)
-  local base = 2 + (n - 1) * 6
-  return meters[ARGV[base + 1]], tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4]),
-      tonumber(ARGV[base + 5]), tonumber(ARGV[base + 6])
-end
-
-local evaluations = {}
-local verdict = true
-for n, key in ipairs(KEYS) do
-  local meter, a, b, c, cost, flag = args(n)
-  if mode == 'refund' then
-    meter.refund(key, a, b, c, cost, flag)
-  end
-  local evaluation = meter.eval(key, a, b, c, cost)
-  if mode == 'charge' and flag == 1 and not evaluation.ok then
-    verdict = false
-  end
-  evaluations[n] = evaluation
-end
-
-local reply = {mode == 'charge' and verdict and 1 or 0}
-for n, evaluation in ipairs(evaluations) do
-  -- peek answers what each charge alone would answer; a charge answers what it applied, or the state as is.
-  local applied = evaluation.ok and (mode == 'peek' or (mode == 'charge' and verdict))
-  if mode == 'charge' and applied then
-    evaluation.apply()
-  end
-  table.insert(reply, evaluation.ok and 1 or 0)
-  table.insert(reply, applied and evaluation.rem or evaluation.rem0)
-  table.insert(reply, applied and evaluation.reset or evaluation.reset0)
-  table.insert(reply, evaluation.retry)
-  table.insert(reply, evaluation.mark)
-end
-return reply
+store_rates()
+return table.concat(reply)

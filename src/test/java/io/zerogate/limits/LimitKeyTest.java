@@ -105,4 +105,20 @@ class LimitKeyTest {
         Caller empty = new Caller(null, InetAddress.getByName("192.0.2.1"), Map.of("x-tenant", List.of("")), "r");
         assertThat(hash(perTenant, empty)).isNotEqualTo(hash(perTenant, at("192.0.2.1")));
     }
+
+    @Test
+    void aKeyOfSeveralPartsHashesEachValueLedByItsLength() throws Exception {
+        Caller c = new Caller(null, InetAddress.getByName("192.0.2.1"), Map.of("x-tenant", List.of("acme:7")), "orders");
+        List<KeyPart> parts = List.of(new KeyPart.Header("x-tenant"), new KeyPart.Route());
+        // Store keys must stay the same across versions: gateways of two versions share one Redis.
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (String value : List.of("h:acme:7", "r:orders")) {
+            byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            sha.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+            sha.update(bytes);
+        }
+        String expected = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(Arrays.copyOf(sha.digest(), 16));
+        assertThat(hash(parts, c)).isEqualTo(expected);
+    }
 }

@@ -143,6 +143,26 @@ class EmbeddedLimitStoreTest extends LimitStoreContract {
     }
 
     @Test
+    void expiredLimitEntriesAreForgottenAsNewOnesArriveAndHotKeysAloneSweepNothing() throws Exception {
+        EmbeddedStateStore embedded = (EmbeddedStateStore) store;
+        Meter.FixedWindow second = new Meter.FixedWindow(5, 1_000_000);
+        for (int i = 0; i < 100; i++) {
+            charged(embedded, List.of(enforced("old-" + i, second)));
+        }
+        elapse(Duration.ofSeconds(1));
+        // Charging keys that are there already adds nothing, so it forgets nothing either.
+        for (int i = 0; i < 10; i++) {
+            charged(embedded, List.of(enforced("old-" + i, second)));
+        }
+        assertThat(embedded.limitEntries()).isEqualTo(100);
+        // Each key added first examines up to 16 entries: 7 new keys forget the 90 expired ones left.
+        for (int i = 0; i < 7; i++) {
+            charged(embedded, List.of(enforced("new-" + i, second)));
+        }
+        assertThat(embedded.limitEntries()).isEqualTo(17);
+    }
+
+    @Test
     void aClosedStoreFailsEveryLimitCall() {
         store.close();
         Charge charge = enforced("g", new Meter.Gcra(10, HOUR, 1));

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lettuce.core.cluster.SlotHash;
 import io.zerogate.config.StateConfig.RedisConfig;
 import java.time.Duration;
+import io.netty.channel.DefaultEventLoop;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,14 +77,7 @@ class RedisClusterLimitStoreTest extends LimitStoreContract {
 
     @Test
     void chargesInOtherSlotsAreRefundedWhenOneSlotRefuses() throws Exception {
-        // One key on each master: the first name found whose slot that master serves.
-        String[] names = new String[3];
-        for (int n = 0; n < 10_000; n++) {
-            int master = cluster.masters().indexOf(cluster.masterOf(storeKey("k" + n)));
-            if (names[master] == null) {
-                names[master] = "k" + n;
-            }
-        }
+        String[] names = oneNamePerMaster();
         Charge rate = enforced(names[0], new Meter.Gcra(10, 10 * HOUR, 2));
         Charge inFlight = enforced(names[1], new Meter.Concurrency(1, HOUR));
         Charge exhausted = enforced(names[2], new Meter.FixedWindow(1, HOUR));
@@ -100,6 +96,51 @@ class RedisClusterLimitStoreTest extends LimitStoreContract {
         List<ChargeResult> peeked = peek(rate, inFlight);
         assertAllowed(peeked.get(0), 10, 1);
         assertAllowed(peeked.get(1), 1, 0);
+    }
+
+    @Test
+    void chargesMadeOnAnEventLoopTravelInOneCallPerSlot() throws Exception {
+        String[] names = oneNamePerMaster();
+        Charge rate = enforced(names[0], new Meter.Gcra(10, 10 * HOUR, 10));
+        Charge exhausted = enforced(names[1], new Meter.FixedWindow(1, HOUR));
+        Charge other = enforced(names[2], new Meter.Gcra(10, 10 * HOUR, 10));
+        assertThat(charge("l0", exhausted).allowed()).isTrue();
+
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            long before = scriptCalls();
+            List<CompletableFuture<ChargeVerdict>> verdicts = loop.submit(() -> List.of(
+                    store.charge(List.of(rate), "l1", loop).toCompletableFuture(),
+                    // Two slots, one refusing: the other slot's charge is given back.
+                    store.charge(List.of(rate, exhausted), "l2", loop).toCompletableFuture(),
+                    store.charge(List.of(rate, other), "l3", loop).toCompletableFuture())).get(5, TimeUnit.SECONDS);
+            ChargeVerdict first = verdicts.get(0).get(5, TimeUnit.SECONDS);
+            ChargeVerdict refused = verdicts.get(1).get(5, TimeUnit.SECONDS);
+            ChargeVerdict third = verdicts.get(2).get(5, TimeUnit.SECONDS);
+            assertAllowed(first.results().get(0), 10, 9);
+            assertThat(refused.allowed()).isFalse();
+            assertRefused(refused.results().get(1), 1, 0);
+            assertThat(third.allowed()).isTrue();
+            assertThat(third.results().get(1).remaining()).isEqualTo(9);
+            // One call for each of the three slots, and one refund of the refused request's rate.
+            assertThat(scriptCalls() - before).isEqualTo(4);
+            // The rate counts the first and third requests only: a peek finds 8 left, 7 after one more.
+            assertAllowed(peek(rate).get(0), 10, 7);
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One key name on each master: the first name found whose slot that master serves. */
+    private String[] oneNamePerMaster() {
+        String[] names = new String[3];
+        for (int n = 0; n < 10_000; n++) {
+            int master = cluster.masters().indexOf(cluster.masterOf(storeKey("k" + n)));
+            if (names[master] == null) {
+                names[master] = "k" + n;
+            }
+        }
+        return names;
     }
 
     @Test

@@ -1,0 +1,198 @@
+package io.zerogate.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.EventLoop;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Charges made on one event loop while it works are sent to a real Redis together, one script call for all of
+ * them, and each request is still decided on its own, in the order the loop made them: what one request applies
+ * is seen by the next, and a request that is refused applies nothing and changes nothing for the others.
+ */
+@Timeout(60)
+class RedisBatchedChargesTest {
+
+    private static final long HOUR = 3_600_000_000L;
+    private static final Pattern EVALSHA_CALLS = Pattern.compile("cmdstat_evalsha:calls=(\\d+)");
+
+    private static RedisServer server;
+    private EventLoop loop;
+    private RedisStateStore store;
+    private String prefix;
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        server = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void open() {
+        loop = new DefaultEventLoop();
+        store = RedisStateStore.connect(server.uri(), Duration.ofMillis(500));
+        prefix = "b-" + UUID.randomUUID() + ":";
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        store.close();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    }
+
+    /** One request: its charges, and the thread its verdict arrived on. */
+    private record Sent(CompletableFuture<ChargeVerdict> verdict, AtomicReference<Thread> answeredOn) {}
+
+    /** Makes every request's charges in one task of the loop, as the loop would while reading many connections. */
+    private List<Sent> chargeInOneTurn(List<List<Charge>> requests) throws Exception {
+        List<Sent> sent = new ArrayList<>();
+        loop.submit(() -> {
+            for (List<Charge> charges : requests) {
+                AtomicReference<Thread> thread = new AtomicReference<>();
+                CompletableFuture<ChargeVerdict> verdict = store.charge(charges, "lease-" + UUID.randomUUID(), loop)
+                        .whenComplete((v, failure) -> thread.set(Thread.currentThread()))
+                        .toCompletableFuture();
+                sent.add(new Sent(verdict, thread));
+            }
+        }).get(5, TimeUnit.SECONDS);
+        return sent;
+    }
+
+    private Charge enforced(String name, Meter meter) {
+        return new Charge(prefix + name, meter, 1, true);
+    }
+
+    private static ChargeVerdict verdict(Sent sent) throws Exception {
+        return sent.verdict().get(5, TimeUnit.SECONDS);
+    }
+
+    private static long evalshaCalls() {
+        Matcher m = EVALSHA_CALLS.matcher(server.inspect().info("commandstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
+    void requestsOfOneTurnTravelInOneCallAndAreDecidedOneAfterTheOther() throws Exception {
+        Meter rate = new Meter.Gcra(3, 3 * HOUR, 3);
+        List<List<Charge>> requests = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            requests.add(List.of(enforced("caller", rate)));
+        }
+        long before = evalshaCalls();
+        List<Sent> sent = chargeInOneTurn(requests);
+
+        long[] remaining = {2, 1, 0, 0, 0};
+        for (int i = 0; i < 5; i++) {
+            ChargeVerdict v = verdict(sent.get(i));
+            assertThat(v.allowed()).as("request %d", i).isEqualTo(i < 3);
+            assertThat(v.results().get(0).remaining()).as("remaining after request %d", i).isEqualTo(remaining[i]);
+            assertThat(sent.get(i).answeredOn().get()).as("answered on the loop").isSameAs(threadOf(loop));
+        }
+        assertThat(evalshaCalls() - before).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedRequestAppliesNothingAndChangesNothingForTheOthers() throws Exception {
+        Meter rate = new Meter.Gcra(10, 10 * HOUR, 10);
+        Meter once = new Meter.FixedWindow(1, HOUR);
+        Charge sharedRate = enforced("{t}:rate", rate);
+        Charge exhausted = enforced("{t}:window", once);
+        assertThat(store.charge(List.of(exhausted), "l0").toCompletableFuture().get(5, TimeUnit.SECONDS).allowed()).isTrue();
+
+        long before = evalshaCalls();
+        List<Sent> sent = chargeInOneTurn(List.of(
+                List.of(sharedRate),
+                // Refused by the exhausted window: its rate charge must not be applied.
+                List.of(sharedRate, exhausted),
+                List.of(sharedRate),
+                // A shadow limit that refuses does not refuse the request.
+                List.of(sharedRate, new Charge(prefix + "{t}:window", once, 1, false))));
+
+        ChargeVerdict first = verdict(sent.get(0));
+        ChargeVerdict refused = verdict(sent.get(1));
+        ChargeVerdict third = verdict(sent.get(2));
+        ChargeVerdict shadowed = verdict(sent.get(3));
+        assertThat(first.allowed()).isTrue();
+        assertThat(first.results().get(0).remaining()).isEqualTo(9);
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.results().get(0).allowed()).isTrue();
+        assertThat(refused.results().get(0).remaining()).as("the rate as it was, not applied").isEqualTo(9);
+        assertThat(refused.results().get(1).allowed()).isFalse();
+        assertThat(refused.results().get(1).retryAfterMicros()).isPositive();
+        assertThat(third.allowed()).isTrue();
+        assertThat(third.results().get(0).remaining()).as("the refused request took nothing").isEqualTo(8);
+        assertThat(shadowed.allowed()).isTrue();
+        assertThat(shadowed.results().get(0).remaining()).isEqualTo(7);
+        assertThat(shadowed.results().get(1).allowed()).isFalse();
+        assertThat(evalshaCalls() - before).isEqualTo(1);
+
+        List<ChargeResult> now = store.peek(List.of(sharedRate, exhausted)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(now.get(0).remaining()).isEqualTo(6);
+        assertThat(now.get(1).remaining()).isZero();
+    }
+
+    @Test
+    void aLargeTurnIsSplitIntoBoundedCalls() throws Exception {
+        Meter rate = new Meter.Gcra(1_000, HOUR, 1_000);
+        int requests = LoopCharges.MAX_REQUESTS_PER_CALL * 2 + 1;
+        List<List<Charge>> charges = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            charges.add(List.of(enforced("many", rate)));
+        }
+        long before = evalshaCalls();
+        List<Sent> sent = chargeInOneTurn(charges);
+        for (int i = 0; i < requests; i++) {
+            assertThat(verdict(sent.get(i)).results().get(0).remaining()).isEqualTo(1_000 - 1 - i);
+        }
+        assertThat(evalshaCalls() - before).isEqualTo(3);
+    }
+
+    @Test
+    void everyRequestOfACallThatTimesOutFails() throws Exception {
+        Meter rate = new Meter.Gcra(10, HOUR, 10);
+        server.pause();
+        List<Sent> sent;
+        try {
+            sent = chargeInOneTurn(List.of(List.of(enforced("a", rate)), List.of(enforced("b", rate))));
+            for (Sent s : sent) {
+                assertThatThrownBy(() -> s.verdict().get(5, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class)
+                        .hasMessageContaining("did not meter the charges");
+                assertThat(s.answeredOn().get()).isSameAs(threadOf(loop));
+            }
+        } finally {
+            server.resume();
+        }
+        // Redis ran the call when it woke up, after the gateway had given up on it: a timeout errs towards
+        // refusing (the requests were refused and still counted), never towards letting more through.
+        List<Sent> again = chargeInOneTurn(List.of(List.of(enforced("a", rate))));
+        assertThat(verdict(again.get(0)).results().get(0).remaining()).isEqualTo(8);
+    }
+
+    private static Thread threadOf(EventLoop loop) throws Exception {
+        return loop.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+    }
+}
