@@ -38,7 +38,7 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
     private final ConcurrentHashMap<NamedOutcome, Counter> reloads = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> resetFloods = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> adminAuthFailures = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<NamedOutcome, Counter> limitChecks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter[]> limitChecks = new ConcurrentHashMap<>();
     private final Counter limitStoreErrors = Counter.builder("zerogate_limit_store_errors")
             .description("calls of the limits stage to the shared state store that failed or timed out")
             .register(registry);
@@ -130,15 +130,22 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
      */
     @Override
     public void checked(String limitId, LimitObserver.Outcome outcome) {
-        NamedOutcome labels = new NamedOutcome(limitId, outcome.name().toLowerCase(java.util.Locale.ROOT));
-        Counter c = limitChecks.get(labels);
-        if (c == null) {
-            c = limitChecks.computeIfAbsent(labels, l -> Counter.builder("zerogate_limit_checks")
-                    .description("requests counted by each rate limit, quota or concurrency limit, by outcome")
-                    .tags("limit", l.name(), "outcome", l.outcome())
-                    .register(registry));
+        // Called for every limit of every request: one lookup by id, the outcome's counter by position.
+        Counter[] byOutcome = limitChecks.get(limitId);
+        if (byOutcome == null) {
+            byOutcome = limitChecks.computeIfAbsent(limitId, id -> {
+                LimitObserver.Outcome[] outcomes = LimitObserver.Outcome.values();
+                Counter[] counters = new Counter[outcomes.length];
+                for (LimitObserver.Outcome o : outcomes) {
+                    counters[o.ordinal()] = Counter.builder("zerogate_limit_checks")
+                            .description("requests counted by each rate limit, quota or concurrency limit, by outcome")
+                            .tags("limit", id, "outcome", o.name().toLowerCase(java.util.Locale.ROOT))
+                            .register(registry);
+                }
+                return counters;
+            });
         }
-        c.increment();
+        byOutcome[outcome.ordinal()].increment();
     }
 
     @Override
