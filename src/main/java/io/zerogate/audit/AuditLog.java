@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,9 @@ public final class AuditLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
 
     private final ArrayBlockingQueue<AuditRecord> queue;
+    /** Records queued and not yet taken by the writer, readable without the queue's lock (admission reads it per request). */
+    private final AtomicInteger waiting;
+    private final int capacity;
     private final int reserve;
     private final boolean blockWhenFull;
     private final AuditObserver observer;
@@ -41,9 +45,12 @@ public final class AuditLog implements AutoCloseable {
     private volatile boolean closed;
 
     private AuditLog(AuditConfig config, AuditKeys keys, @Nullable FileAuditSink file, List<AuditSink> sinks,
-                     ArrayBlockingQueue<AuditRecord> queue, List<AuditListener> listeners, AuditWriter writer,
+                     ArrayBlockingQueue<AuditRecord> queue, AtomicInteger waiting, List<AuditListener> listeners,
+                     AuditWriter writer,
                      AuditObserver observer, Clock clock) {
         this.queue = queue;
+        this.waiting = waiting;
+        this.capacity = config.queueCapacity();
         this.reserve = Math.max(8, config.queueCapacity() / 8);
         this.blockWhenFull = config.onOverflow() == AuditConfig.Overflow.BLOCK_NEW_REQUESTS;
         this.observer = observer;
@@ -79,9 +86,10 @@ public final class AuditLog implements AutoCloseable {
         }
         sinks.addAll(remote);
         ArrayBlockingQueue<AuditRecord> queue = new ArrayBlockingQueue<>(config.queueCapacity());
+        AtomicInteger waiting = new AtomicInteger();
         List<AuditListener> listeners = new CopyOnWriteArrayList<>();
         long syncMillis = config.file() == null ? 1000 : config.file().fsyncInterval().toMillis();
-        AuditWriter writer = new AuditWriter(queue, new AuditChain(from.lastSeq(), from.lastHash()), keys, file, sinks,
+        AuditWriter writer = new AuditWriter(queue, waiting, new AuditChain(from.lastSeq(), from.lastHash()), keys, file, sinks,
                 listeners, observer, clock, config.checkpointEvery(), config.checkpointInterval().toMillis(), syncMillis);
         try {
             writer.open(from.previousFile(), from.discardedBytes());
@@ -99,7 +107,8 @@ public final class AuditLog implements AutoCloseable {
             log.warn("audit trail: {} ended with {} bytes of a line torn by a crash; the chain continues after its last complete line",
                     from.previousFile(), from.discardedBytes());
         }
-        AuditLog audit = new AuditLog(config, keys, file, List.copyOf(sinks), queue, listeners, writer, observer, clock);
+        AuditLog audit = new AuditLog(config, keys, file, List.copyOf(sinks), queue, waiting, listeners, writer,
+                observer, clock);
         // A daemon: a gateway that failed to start must not linger for its writer; shutdown closes the log.
         audit.thread.setDaemon(true);
         audit.thread.start();
@@ -110,6 +119,8 @@ public final class AuditLog implements AutoCloseable {
     public void record(AuditRecord record) {
         if (closed || !queue.offer(record)) {
             observer.dropped(false);
+        } else {
+            waiting.incrementAndGet();
         }
     }
 
@@ -118,7 +129,7 @@ public final class AuditLog implements AutoCloseable {
      * room kept for requests in flight. The refusal this causes is counted, since it cannot be recorded itself.
      */
     public boolean accepting() {
-        return !blockWhenFull || (!closed && queue.remainingCapacity() > reserve);
+        return !blockWhenFull || (!closed && capacity - waiting.get() > reserve);
     }
 
     /** Counts a request refused because the trail could not take its record. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -28,6 +29,7 @@ final class AuditWriter implements Runnable {
     private static final int BUSY_NAPS = 50;
 
     private final BlockingQueue<AuditRecord> queue;
+    private final AtomicInteger waiting;
     private final AuditChain chain;
     private final AuditKeys keys;
     private final @Nullable FileAuditSink file;
@@ -50,10 +52,11 @@ final class AuditWriter implements Runnable {
     private volatile long giveUpAt = Long.MAX_VALUE;
     private volatile @Nullable String problem;
 
-    AuditWriter(BlockingQueue<AuditRecord> queue, AuditChain chain, AuditKeys keys, @Nullable FileAuditSink file,
+    AuditWriter(BlockingQueue<AuditRecord> queue, AtomicInteger waiting, AuditChain chain, AuditKeys keys, @Nullable FileAuditSink file,
                 List<AuditSink> sinks, List<AuditListener> listeners, AuditObserver observer, Clock clock,
                 int checkpointEvery, long checkpointMillis, long syncMillis) {
         this.queue = queue;
+        this.waiting = waiting;
         this.chain = chain;
         this.keys = keys;
         this.file = file;
@@ -119,6 +122,7 @@ final class AuditWriter implements Runnable {
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, BATCH - 1);
+                    waiting.addAndGet(-batch.size());
                 }
                 if (!step(batch)) {
                     break;
