@@ -138,7 +138,7 @@ public final class ConfigLoader {
                 credentialHeaders(identity));
         TracingConfig tracing = AuditBinder.tracing(m.optional("tracing"));
         return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, identity, state,
-                limits, rateLimits, audit, tracing, timeouts, services, routes);
+                limits, rateLimits, audit, tracing, timeouts, services, routes, NetworksConfig.NONE, null);
     }
 
     /** Request headers the identity section reads credentials from: never copied into audit records. */

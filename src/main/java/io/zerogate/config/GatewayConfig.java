@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
  * @param source where the document came from (a file path, or a name for an in-memory document)
  * @param audit  the audit trail's configuration, or null when auditing is off
  * @param tracing where spans are exported, or null when they are not
+ * @param networks the named networks and the global client address rules
+ * @param posture  where device posture comes from, or null when devices are not checked
  */
 public record GatewayConfig(
         String source,
@@ -27,11 +29,14 @@ public record GatewayConfig(
         @Nullable TracingConfig tracing,
         Timeouts timeouts,
         Map<String, ServiceConfig> services,
-        List<RouteConfig> routes) {
+        List<RouteConfig> routes,
+        NetworksConfig networks,
+        @Nullable PostureConfig posture) {
 
     public GatewayConfig {
         listeners = List.copyOf(listeners);
         services = Map.copyOf(services);
         routes = List.copyOf(routes);
+        java.util.Objects.requireNonNull(networks, "networks");
     }
 }

@@ -26,7 +26,8 @@ final class RouteBinder {
         List<RouteConfig> out = new ArrayList<>();
         Map<String, Integer> firstLineById = new HashMap<>();
         for (ConfigNode item : routes.list()) {
-            ConfigMapping m = item.mapping("id", "match", "service", "public", "authenticate", "require", "limits");
+            ConfigMapping m = item.mapping("id", "match", "service", "public", "authenticate", "require", "limits",
+                    "allow", "deny", "owner", "opa", "policy_mode");
             ConfigValue id = m.required("id").string();
             if (!ID.matcher(id.text()).matches()) {
                 throw id.error(id.shown() + " is not a valid route id (expected letters, digits and _ . : -)");
@@ -63,8 +64,15 @@ final class RouteBinder {
             }
             ConfigNode limitsNode = m.optional("limits");
             List<LimitConfig> limits = limitsNode == null ? List.of() : LimitBinder.routeLimits(limitsNode, id.text(), limitIds);
+            RoutePolicy policy = PolicyBinder.bind(m, path);
+            if (isPublic && !policy.isEmpty()) {
+                throw publicNode.error("a public route is open to anyone; remove public or the route's policy");
+            }
+            if (policy.owner() != null && !authenticate.required()) {
+                throw m.required("owner").error("an ownership check compares the object's owner with the caller; the route needs authenticate");
+            }
             out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, authenticate, require,
-                    limits, item.line()));
+                    limits, item.line(), NetworkRules.NONE, policy));
         }
         return out;
     }
@@ -126,18 +134,10 @@ final class RouteBinder {
     }
 
     private static RouteRequirements requirements(ConfigNode node) throws ConfigException {
-        ConfigMapping m = node.mapping("client_certificate", "scopes", "mfa", "acr", "max_auth_age", "bound_token");
-        Set<String> scopes = new LinkedHashSet<>();
-        ConfigNode scopesNode = m.optional("scopes");
-        if (scopesNode != null) {
-            for (ConfigNode item : scopesNode.list()) {
-                ConfigValue v = item.string();
-                if (v.text().indexOf(' ') >= 0) {
-                    throw v.error(v.shown() + " contains a space; list each scope on its own");
-                }
-                scopes.add(v.text());
-            }
-        }
+        ConfigMapping m = node.mapping("client_certificate", "scopes", "roles", "mfa", "acr", "max_auth_age",
+                "bound_token", "device");
+        Set<String> scopes = names(m.optional("scopes"), "scope");
+        Set<String> roles = names(m.optional("roles"), "role");
         List<String> acr = new ArrayList<>();
         ConfigNode acrNode = m.optional("acr");
         if (acrNode != null) {
@@ -163,8 +163,34 @@ final class RouteBinder {
                 default -> throw v.error("unknown bound_token " + v.shown() + " (expected: none, any, certificate, dpop)");
             };
         }
+        RouteRequirements.DeviceRequirement device = RouteRequirements.DeviceRequirement.NONE;
+        ConfigNode deviceNode = m.optional("device");
+        if (deviceNode != null) {
+            ConfigValue v = deviceNode.string();
+            device = switch (v.text()) {
+                case "managed" -> RouteRequirements.DeviceRequirement.MANAGED;
+                case "compliant" -> RouteRequirements.DeviceRequirement.COMPLIANT;
+                default -> throw v.error("unknown device requirement " + v.shown() + " (expected: managed, compliant)");
+            };
+        }
         return new RouteRequirements(m.bool("client_certificate", false), scopes, m.bool("mfa", false), acr,
-                ageNode == null ? null : ageNode.duration(), bound);
+                ageNode == null ? null : ageNode.duration(), bound, roles, device);
+    }
+
+    /** A list of scope or role names, each without spaces. */
+    private static Set<String> names(@org.jspecify.annotations.Nullable ConfigNode node, String what) throws ConfigException {
+        Set<String> names = new LinkedHashSet<>();
+        if (node == null) {
+            return names;
+        }
+        for (ConfigNode item : node.list()) {
+            ConfigValue v = item.string();
+            if (v.text().isEmpty() || v.text().indexOf(' ') >= 0) {
+                throw v.error(v.shown() + " is not a " + what + " name; list each " + what + " on its own, without spaces");
+            }
+            names.add(v.text());
+        }
+        return names;
     }
 
     private static Set<String> methods(ConfigNode node) throws ConfigException {

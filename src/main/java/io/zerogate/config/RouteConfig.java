@@ -15,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param require   what the route demands of its caller
  * @param limits    the route's rate limits, quotas and concurrency limits, after the global ones
  * @param line      line of the route in the configuration file (for messages)
+ * @param network   the route's own client address rules, after the global ones
+ * @param policy    the route's policy rules, ownership lookup and decision point
  */
 public record RouteConfig(
         String id,
@@ -26,13 +28,25 @@ public record RouteConfig(
         RouteAuthentication authenticate,
         RouteRequirements require,
         java.util.List<LimitConfig> limits,
-        int line) {
+        int line,
+        NetworkRules network,
+        RoutePolicy policy) {
+
+    /** A route without network rules or a policy. */
+    public RouteConfig(String id, @Nullable String host, Set<String> methods, String path, String service,
+                       boolean isPublic, RouteAuthentication authenticate, RouteRequirements require,
+                       java.util.List<LimitConfig> limits, int line) {
+        this(id, host, methods, path, service, isPublic, authenticate, require, limits, line, NetworkRules.NONE,
+                RoutePolicy.NONE);
+    }
 
     public RouteConfig {
         methods = Set.copyOf(methods);
         java.util.Objects.requireNonNull(authenticate, "authenticate");
         java.util.Objects.requireNonNull(require, "require");
         limits = java.util.List.copyOf(limits);
+        java.util.Objects.requireNonNull(network, "network");
+        java.util.Objects.requireNonNull(policy, "policy");
     }
 
     /** The caller must have presented a verified client certificate. */

@@ -21,7 +21,7 @@ public final class RouteAccessStage implements Stage {
     @Override
     public CompletionStage<Decision> evaluate(Exchange exchange) {
         if (exchange.route().config().isPublic() || exchange.route().config().authenticate().required()
-                || !exchange.route().service().callers().isEmpty()) {
+                || !exchange.route().service().callers().isEmpty() || exchange.route().config().policy().governs()) {
             return PROCEED;
         }
         return CompletableFuture.completedFuture(Decision.deny(ReasonCode.NO_RULE,
