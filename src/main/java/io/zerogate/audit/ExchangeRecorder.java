@@ -9,6 +9,8 @@ import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.RequestHead;
 import io.zerogate.identity.Subject;
 import io.zerogate.limits.LimitFacts;
+import io.zerogate.policy.PolicyFacts;
+import io.zerogate.posture.Device;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,18 +61,18 @@ public final class ExchangeRecorder implements OutcomeSink {
         ClientAddress client = o.client();
         Decision.Deny refusal = o.refusal();
         AuditRecord.SubjectFacts subject = null;
+        AuditRecord.DeviceFacts device = null;
         List<String> shadow = List.of();
         AuditRecord.LimitState limit = null;
         if (exchange != null) {
             subject = subject(exchange.get(Subject.KEY));
+            Device d = exchange.get(Device.KEY);
+            if (d != null) {
+                device = new AuditRecord.DeviceFacts(d.id(), d.verdict());
+            }
+            shadow = shadowHits(exchange);
             LimitFacts limits = exchange.get(LimitFacts.KEY);
             if (limits != null) {
-                if (!limits.wouldLimit().isEmpty()) {
-                    shadow = new ArrayList<>(limits.wouldLimit().size());
-                    for (String id : limits.wouldLimit()) {
-                        shadow.add("limits:" + id);
-                    }
-                }
                 if (limits.tightest() != null) {
                     limit = new AuditRecord.LimitState(limits.tightest(), limits.remaining(), limits.local());
                 }
@@ -82,11 +84,37 @@ public final class ExchangeRecorder implements OutcomeSink {
                 head == null ? "-" : head.path(),
                 client.direct().getAddress().getHostAddress(),
                 client.forwarded() == null ? null : client.forwarded().getHostAddress(),
-                subject, null, outcome(o), refusal == null ? null : refusal.reason().code(),
+                subject, device, outcome(o), refusal == null ? null : refusal.reason().code(),
                 refusal == null ? null : refusal.ruleId(), refusal == null ? null : refusal.detail(), shadow, limit,
                 o.upstream(), o.status(), o.bytesIn(), o.bytesOut(), o.durationNanos() / 1000, o.chainNanos() / 1000,
                 o.upstreamNanos() / 1000, head == null ? Map.of() : allowedHeaders(head), o.trace().spanId(),
                 o.trace().parentId(), o.trace().sampled());
+    }
+
+    /** Every shadow control that would have refused the exchange, as {@code stage:rule}, in chain order. */
+    private static List<String> shadowHits(Exchange exchange) {
+        List<String> hits = null;
+        for (var key : PolicyFacts.KEYS) {
+            PolicyFacts facts = exchange.get(key);
+            if (facts != null && !facts.wouldDeny().isEmpty()) {
+                if (hits == null) {
+                    hits = new ArrayList<>(facts.wouldDeny().size() + 1);
+                }
+                for (String rule : facts.wouldDeny()) {
+                    hits.add("policy:" + rule);
+                }
+            }
+        }
+        LimitFacts limits = exchange.get(LimitFacts.KEY);
+        if (limits != null && !limits.wouldLimit().isEmpty()) {
+            if (hits == null) {
+                hits = new ArrayList<>(limits.wouldLimit().size());
+            }
+            for (String id : limits.wouldLimit()) {
+                hits.add("limits:" + id);
+            }
+        }
+        return hits == null ? List.of() : hits;
     }
 
     private static AuditRecord.Outcome outcome(ExchangeOutcome o) {
