@@ -214,6 +214,42 @@ final class ConfigNode {
         throw wrongType(expected);
     }
 
+    /**
+     * The node as plain Java values, the way JSON claims are held: strings, {@code Long}, {@code Double},
+     * {@code Boolean}, lists and maps (in document order); a YAML null is refused, since claims never hold one.
+     */
+    Object plain() throws ConfigException {
+        return switch (node) {
+            case YamlNode.Scalar scalar -> switch (scalar.type()) {
+                case STRING -> scalar.text();
+                case INTEGER -> {
+                    try {
+                        yield Long.parseLong(scalar.text());
+                    } catch (NumberFormatException e) {
+                        throw error(scalar.text() + " is too large for an integer");
+                    }
+                }
+                case FLOAT -> Double.parseDouble(scalar.text());
+                case BOOLEAN -> Boolean.parseBoolean(scalar.text());
+                case NULL -> throw error("expected a value, got null");
+            };
+            case YamlNode.Sequence sequence -> {
+                List<Object> items = new ArrayList<>();
+                for (ConfigNode item : list()) {
+                    items.add(item.plain());
+                }
+                yield List.copyOf(items);
+            }
+            case YamlNode.Mapping mapping -> {
+                java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+                for (Named entry : entries()) {
+                    values.put(entry.key(), entry.value().plain());
+                }
+                yield java.util.Collections.unmodifiableMap(values);
+            }
+        };
+    }
+
     /** A duration the way the document writes it (1500ms, 2s, 5m, 1h). */
     static String format(Duration duration) {
         long millis = duration.toMillis();
