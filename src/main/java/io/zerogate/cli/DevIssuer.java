@@ -52,7 +52,8 @@ import org.jspecify.annotations.Nullable;
  * credentials at all: it must never be reachable from another machine, and it binds to loopback only.
  *
  * <p>{@code POST /token} takes form fields {@code sub} and {@code aud} (required), {@code scope} (space
- * separated), {@code amr} (comma separated), {@code acr} and {@code ttl} (seconds, 1 to 3600, default 300); it
+ * separated), {@code amr} (comma separated), {@code acr}, {@code claims} (a JSON object of further claims, such as
+ * a device attestation's facts) and {@code ttl} (seconds, 1 to 3600, default 300); it
  * answers {@code {"access_token": ..., "token_type": "Bearer", "expires_in": ttl}}. When {@code amr} or
  * {@code acr} is given, {@code auth_time} is the time of issue.
  */
@@ -66,7 +67,7 @@ public final class DevIssuer implements AutoCloseable {
     static final String TOKEN_PATH = "/token";
 
     private static final int MAX_FORM_BYTES = 8 * 1024;
-    private static final Set<String> FORM_FIELDS = Set.of("sub", "aud", "scope", "amr", "acr", "ttl");
+    private static final Set<String> FORM_FIELDS = Set.of("sub", "aud", "scope", "amr", "acr", "ttl", "claims");
     private static final Set<String> REGISTERED = Set.of("iss", "sub", "aud", "iat", "exp", "nbf", "jti");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -296,6 +297,15 @@ public final class DevIssuer implements AutoCloseable {
             if (amr != null || acr != null) {
                 extra.put("auth_time", clock.instant().getEpochSecond());
             }
+            String claims = form.get("claims");
+            if (claims != null) {
+                for (Map.Entry<String, Object> claim : claimsObject(claims).entrySet()) {
+                    if (extra.putIfAbsent(claim.getKey(), claim.getValue()) != null) {
+                        throw new IllegalArgumentException("claim '" + printable(claim.getKey())
+                                + "' is set by another field");
+                    }
+                }
+            }
             answer = mint(required("sub", form.get("sub")), required("aud", form.get("aud")), extra,
                     Duration.ofSeconds(ttl));
         } catch (IllegalArgumentException e) {
@@ -307,6 +317,22 @@ public final class DevIssuer implements AutoCloseable {
         body.put("token_type", "Bearer");
         body.put("expires_in", ttl);
         send(exchange, 200, "application/json", JSON.writeValueAsBytes(body), "no-store");
+    }
+
+    /** The {@code claims} field: a JSON object whose members become claims. */
+    private static Map<String, Object> claimsObject(String json) {
+        Object parsed;
+        try {
+            parsed = JSON.readValue(json, Object.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("claims is not valid JSON");
+        }
+        if (!(parsed instanceof Map<?, ?> map)) {
+            throw new IllegalArgumentException("claims must be a JSON object");
+        }
+        Map<String, Object> claims = new LinkedHashMap<>();
+        map.forEach((k, v) -> claims.put(String.valueOf(k), v));
+        return claims;
     }
 
     /** Fields of a URL-encoded form; each field at most once, and only the known ones. */
@@ -321,7 +347,7 @@ public final class DevIssuer implements AutoCloseable {
             String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
             if (!FORM_FIELDS.contains(name)) {
                 throw new IllegalArgumentException("unknown field '" + printable(name) + "' (expected: sub, aud, scope, "
-                        + "amr, acr, ttl)");
+                        + "amr, acr, claims, ttl)");
             }
             if (form.putIfAbsent(name, value) != null) {
                 throw new IllegalArgumentException("field '" + name + "' given more than once");

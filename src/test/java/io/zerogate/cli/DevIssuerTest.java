@@ -167,6 +167,30 @@ class DevIssuerTest {
     }
 
     @Test
+    void furtherClaimsComeFromAJsonObject() throws Exception {
+        String claims = java.net.URLEncoder.encode("{\"device_id\":\"d-1\",\"managed\":true,\"patch\":{\"level\":3}}",
+                java.nio.charset.StandardCharsets.UTF_8);
+        HttpResponse<String> response = post("sub=alice&aud=mdm&claims=" + claims);
+        assertThat(response.statusCode()).isEqualTo(200);
+        JWTClaimsSet verified = verified(JSON.readTree(response.body()).get("access_token").asText());
+        assertThat(verified.getStringClaim("device_id")).isEqualTo("d-1");
+        assertThat(verified.getBooleanClaim("managed")).isTrue();
+        assertThat(verified.getJSONObjectClaim("patch")).containsEntry("level", 3L);
+
+        Map<String, String> refused = Map.of(
+                "[1,2]", "claims must be a JSON object",
+                "{nope", "claims is not valid JSON",
+                "{\"exp\":1}", "extra claim 'exp' (expected: none of ",
+                "{\"scope\":\"admin\"}", "claim 'scope' is set by another field");
+        for (Map.Entry<String, String> c : refused.entrySet()) {
+            HttpResponse<String> bad = post("sub=alice&aud=mdm&scope=read&claims="
+                    + java.net.URLEncoder.encode(c.getKey(), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(bad.statusCode()).as(c.getKey()).isEqualTo(400);
+            assertThat(JSON.readTree(bad.body()).get("error_description").asText()).as(c.getKey()).startsWith(c.getValue());
+        }
+    }
+
+    @Test
     void badTokenRequestsAreRefusedWith400AndAReason() throws Exception {
         Map<String, String> cases = Map.of(
                 "aud=bench&ttl=60", "field 'sub' is required and may not be empty",
@@ -176,7 +200,7 @@ class DevIssuerTest {
                 "sub=alice&aud=bench&ttl=0", "ttl: 0 (expected: seconds from 1 to 3600)",
                 "sub=alice&aud=bench&ttl=soon", "ttl: soon (expected: seconds from 1 to 3600)",
                 "sub=alice&sub=mallory&aud=bench", "field 'sub' given more than once",
-                "sub=alice&aud=bench&exp=99999999999", "unknown field 'exp' (expected: sub, aud, scope, amr, acr, ttl)",
+                "sub=alice&aud=bench&exp=99999999999", "unknown field 'exp' (expected: sub, aud, scope, amr, acr, claims, ttl)",
                 "sub=alice&aud=bench&amr=pwd,,otp", "field 'amr': an empty entry in 'pwd,,otp' (expected: a comma-separated list such as pwd,otp)",
                 "sub=alice&aud=bench&acr=", "field 'acr' is required and may not be empty");
         for (Map.Entry<String, String> c : cases.entrySet()) {
