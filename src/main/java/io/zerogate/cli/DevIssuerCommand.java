@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
                     + "loopback only. Never point a production gateway at it.",
             "",
             "Endpoints: /.well-known/openid-configuration (discovery), /jwks (keys), and POST /token with form "
-                    + "fields sub, aud (required), scope (space separated), amr (comma separated), acr, ttl "
-                    + "(seconds, 1-3600, default 300). Tokens are RS256 with typ at+jwt."
+                    + "fields sub, aud (required), scope (space separated), amr (comma separated), acr, claims "
+                    + "(a JSON object of further claims), ttl (seconds, 1-3600, default 300). Tokens are RS256 with typ at+jwt."
         },
         footer = {"", "Example:", "  zerogate dev-issuer --listen 127.0.0.1:9400",
                 "  curl -s http://127.0.0.1:9400/token -d sub=alice -d aud=orders-api \\",
