@@ -131,7 +131,9 @@ public final class CidrSet {
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
         byte[] bytes = parseLiteral(addr, text);
-        int max = bytes.length * 8;
+        // An IPv6 literal counts its prefix in 128 bits, even when it is IPv4-mapped and was read as IPv4.
+        boolean written6 = addr.indexOf(':') >= 0;
+        int max = written6 ? 128 : 32;
         int prefix = max;
         if (slash >= 0) {
             String p = s.substring(slash + 1);
@@ -144,7 +146,7 @@ public final class CidrSet {
             }
         }
         byte[] network = unmap(bytes);
-        if (network.length != bytes.length) {
+        if (written6 && network.length == 4) {
             prefix = Math.max(0, prefix - 96);
         }
         return new Block(network, prefix);
