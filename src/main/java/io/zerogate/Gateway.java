@@ -28,6 +28,9 @@ import io.zerogate.identity.IdentityAssertionStage;
 import io.zerogate.identity.IdentityStage;
 import io.zerogate.identity.TransportIdentity;
 import io.zerogate.limits.LimitsStage;
+import io.zerogate.network.ClientBlocks;
+import io.zerogate.network.LocalBlocks;
+import io.zerogate.network.NetworkStage;
 import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
 import io.zerogate.policy.SegmentationStage;
@@ -65,6 +68,8 @@ public final class Gateway implements AutoCloseable {
     private final GatewayServer server;
     private final GatewayMetrics metrics;
     private final IdentityRuntime identity;
+    /** Blocks on client addresses outlive configurations: a reload keeps them. */
+    private final ClientBlocks blocks;
     private volatile Authenticators authenticators;
     private volatile SharedState state;
     private volatile LimitsStage limits;
@@ -80,7 +85,8 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(AtomicReference<RuntimeSnapshot> current, GatewayServer server, GatewayMetrics metrics,
                     HealthChecker health, IdentityRuntime identity, Compiled compiled, Trail trail,
-                    @Nullable SpanExport spans) {
+                    @Nullable SpanExport spans, ClientBlocks blocks) {
+        this.blocks = blocks;
         this.audit = trail.log();
         this.incidents = trail.incidents();
         this.spans = spans;
@@ -133,9 +139,11 @@ public final class Gateway implements AutoCloseable {
             throws ConfigException, InterruptedException {
         IdentityRuntime identity = IdentityRuntime.create();
         GatewayMetrics metrics = new GatewayMetrics();
+        ClientBlocks blocks = new LocalBlocks(identity.clock());
+        metrics.watchBlocks(blocks);
         Compiled first;
         try {
-            first = compile(config, null, identity, metrics);
+            first = compile(config, null, identity, metrics, blocks);
         } catch (ConfigException | RuntimeException e) {
             identity.close();
             throw e;
@@ -167,7 +175,7 @@ public final class Gateway implements AutoCloseable {
                 },
                 metrics, metrics);
         HealthChecker health = new HealthChecker(server.group().next(), server.upstreamBootstrap());
-        Gateway g = new Gateway(current, server, metrics, health, identity, first, trail, spans);
+        Gateway g = new Gateway(current, server, metrics, health, identity, first, trail, spans, blocks);
         if (audit != null) {
             audit.addListener(g.auditTail);
         }
@@ -182,7 +190,7 @@ public final class Gateway implements AutoCloseable {
                 g.admin = AdminServer.start(transport, config.admin(), new AdminApi(metrics,
                         () -> g.ready && !g.closed && g.auditHealthy(), () -> g.limits, g::publicKeys,
                         () -> current.get().config().config(), watchFile == null ? null : () -> g.reloadFile(watchFile),
-                        g.incidents == null ? List::of : g.incidents::open, g.auditTail));
+                        g.incidents == null ? List::of : g.incidents::open, g.auditTail, blocks));
             }
             metrics.watch(current.get().upstreams());
             metrics.watchKeyFetches(g.authenticators.keyFetches());
@@ -284,12 +292,12 @@ public final class Gateway implements AutoCloseable {
 
     /** Compiles a replacement for the running configuration, reusing live upstream, credential and shared state. */
     private Compiled compileNext(GatewayConfig config) throws ConfigException {
-        return compile(config, new Compiled(current.get(), authenticators, state, limits), identity, metrics);
+        return compile(config, new Compiled(current.get(), authenticators, state, limits), identity, metrics, blocks);
     }
 
     /** Compiles a configuration into everything a request reads, reusing what {@code previous} has live. */
     static Compiled compile(GatewayConfig config, @Nullable Compiled previous, IdentityRuntime identity,
-                            GatewayMetrics metrics) throws ConfigException {
+                            GatewayMetrics metrics, ClientBlocks blocks) throws ConfigException {
         GatewaySnapshot snapshot = GatewaySnapshot.compile(config);
         SharedState shared;
         if (previous != null && previous.state().config().equals(config.state())) {
@@ -318,6 +326,7 @@ public final class Gateway implements AutoCloseable {
         try {
             LimitsStage limits = LimitsStage.compile(config, shared, identity.clock(), System::nanoTime, metrics);
             Chain chain = new Chain(List.of(
+                    new ChainStep("network", new NetworkStage(config.networks(), config.routes(), blocks)),
                     new ChainStep("client-certificate", new ClientCertificateStage()),
                     new ChainStep("identity", new IdentityStage(authenticators)),
                     new ChainStep("segmentation", new SegmentationStage()),

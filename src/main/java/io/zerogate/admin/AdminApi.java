@@ -4,6 +4,7 @@ import io.zerogate.audit.incident.Incident;
 import io.zerogate.config.ConfigException;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.limits.LimitsStage;
+import io.zerogate.network.ClientBlocks;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -23,10 +24,12 @@ import org.jspecify.annotations.Nullable;
  *                   configuration held in memory
  * @param incidents  open incidents, newest first
  * @param tail       the live tail of audit records, registered with the audit writer
+ * @param blocks     the active blocks on client addresses, which the admin API lists, places and removes
  */
 public record AdminApi(GatewayMetrics metrics, BooleanSupplier ready, Supplier<LimitsStage> limits,
                        Supplier<String> publicKeys, Supplier<GatewayConfig> config, @Nullable Reload reload,
-                       Supplier<List<Incident>> incidents, AuditTail tail) {
+                       Supplier<List<Incident>> incidents, AuditTail tail,
+                       ClientBlocks blocks) {
 
     public AdminApi {
         Objects.requireNonNull(metrics, "metrics");
@@ -36,6 +39,7 @@ public record AdminApi(GatewayMetrics metrics, BooleanSupplier ready, Supplier<L
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(incidents, "incidents");
         Objects.requireNonNull(tail, "tail");
+        Objects.requireNonNull(blocks, "blocks");
     }
 
     /** Reads the configuration file again and applies it; the configuration in force stays when it is refused. */

@@ -17,7 +17,8 @@ enum AdminEndpoint {
     INCIDENTS("/admin/incidents", Access.AUTHENTICATED, HttpMethod.GET, HttpMethod.HEAD),
     AUDIT_TAIL("/admin/audit/tail", Access.AUTHENTICATED, HttpMethod.GET),
     QUOTAS("/admin/limits/quotas", Access.AUTHENTICATED, HttpMethod.GET, HttpMethod.HEAD),
-    KEYS("/admin/keys", Access.AUTHENTICATED, HttpMethod.GET, HttpMethod.HEAD);
+    KEYS("/admin/keys", Access.AUTHENTICATED, HttpMethod.GET, HttpMethod.HEAD),
+    BLOCKS("/admin/blocks", Access.AUTHENTICATED, HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.DELETE);
 
     /** Who may call an endpoint. */
     enum Access {

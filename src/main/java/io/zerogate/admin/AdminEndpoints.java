@@ -95,6 +95,7 @@ final class AdminEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> 
                     AdminResponses.send(ctx, failure == null ? res : AdminResponses.problem(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                             "reload_failed", "the reload could not be run"), keepAlive)));
             case AUDIT_TAIL -> follow(ctx);
+            case BLOCKS -> AdminResponses.send(ctx, BlockRequests.answer(req, api.blocks(), caller), keepAlive);
         }
     }
 

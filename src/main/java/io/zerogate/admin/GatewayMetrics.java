@@ -275,4 +275,12 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
         Counter c = requests.get(new Labels(listener, route == null ? "-" : route, status, decision));
         return c == null ? 0 : c.count();
     }
+
+    /** Tracks how many blocks on client addresses are active ({@code zerogate_network_blocks_active}); called once. */
+    public void watchBlocks(io.zerogate.network.ClientBlocks blocks) {
+        io.micrometer.core.instrument.Gauge.builder("zerogate_network_blocks_active", blocks, b -> b.active())
+                .description("blocks on client addresses or CIDR blocks that are in effect")
+                .strongReference(true)
+                .register(registry);
+    }
 }

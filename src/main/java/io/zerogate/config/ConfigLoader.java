@@ -121,7 +121,7 @@ public final class ConfigLoader {
         }
         checkVersion(new ConfigNode(document, version.value(), "version"));
         ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "workloads", "identity",
-                "state", "limits", "rate_limits", "audit", "tracing", "timeouts", "services", "routes");
+                "state", "limits", "rate_limits", "audit", "tracing", "timeouts", "services", "routes", "networks", "network");
         List<ListenerConfig> listeners = listeners(m.required("listeners"));
         AdminConfig admin = admin(m.optional("admin"));
         TrustedProxies trustedProxies = trustedProxies(m.optional("trusted_proxies"));
@@ -133,12 +133,14 @@ public final class ConfigLoader {
         StateConfig state = StateBinder.state(m.optional("state"), document.references().baseDirectory());
         Map<String, Integer> limitIds = new HashMap<>();
         RateLimitsConfig rateLimits = LimitBinder.rateLimits(m.optional("rate_limits"), limitIds);
-        List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet(), identity, limitIds);
+        NetworksConfig networks = NetworkBinder.bind(m.optional("networks"), m.optional("network"));
+        List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet(), identity, limitIds,
+                networks.named());
         AuditConfig audit = AuditBinder.audit(m.optional("audit"), document.references().baseDirectory(),
                 credentialHeaders(identity));
         TracingConfig tracing = AuditBinder.tracing(m.optional("tracing"));
         return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, identity, state,
-                limits, rateLimits, audit, tracing, timeouts, services, routes, NetworksConfig.NONE, null);
+                limits, rateLimits, audit, tracing, timeouts, services, routes, networks, null);
     }
 
     /** Request headers the identity section reads credentials from: never copied into audit records. */

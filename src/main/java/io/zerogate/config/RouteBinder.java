@@ -22,12 +22,13 @@ final class RouteBinder {
     private RouteBinder() {}
 
     static List<RouteConfig> bind(ConfigNode routes, Set<String> services, IdentityConfig identity,
-                                  Map<String, Integer> limitIds) throws ConfigException {
+                                  Map<String, Integer> limitIds, Map<String, io.zerogate.network.CidrSet> networks)
+            throws ConfigException {
         List<RouteConfig> out = new ArrayList<>();
         Map<String, Integer> firstLineById = new HashMap<>();
         for (ConfigNode item : routes.list()) {
             ConfigMapping m = item.mapping("id", "match", "service", "public", "authenticate", "require", "limits",
-                    "allow", "deny", "owner", "opa", "policy_mode");
+                    "allow", "deny", "owner", "opa", "policy_mode", "network");
             ConfigValue id = m.required("id").string();
             if (!ID.matcher(id.text()).matches()) {
                 throw id.error(id.shown() + " is not a valid route id (expected letters, digits and _ . : -)");
@@ -72,7 +73,7 @@ final class RouteBinder {
                 throw m.required("owner").error("an ownership check compares the object's owner with the caller; the route needs authenticate");
             }
             out.add(new RouteConfig(id.text(), host, methods, path.text(), service.text(), isPublic, authenticate, require,
-                    limits, item.line(), NetworkRules.NONE, policy));
+                    limits, item.line(), NetworkBinder.rules(m.optional("network"), networks), policy));
         }
         return out;
     }

@@ -47,7 +47,14 @@ public final class CidrSet {
     }
 
     public boolean contains(InetAddress address) {
-        byte[] a = unmap(address.getAddress());
+        return containsUnmapped(unmap(address.getAddress()));
+    }
+
+    /**
+     * Tests an address already turned into bytes by {@link #unmapped(InetAddress)}: a caller that tests one address
+     * against many sets reads its bytes once.
+     */
+    boolean containsUnmapped(byte[] a) {
         for (int i = 0; i < networks.length; i++) {
             if (networks[i].length == a.length && matches(networks[i], prefixes[i], a)) {
                 return true;
@@ -61,9 +68,25 @@ public final class CidrSet {
         return source;
     }
 
+    /** Two sets are equal when they were written with the same blocks in the same order. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof CidrSet set && set.source.equals(source);
+    }
+
+    @Override
+    public int hashCode() {
+        return source.hashCode();
+    }
+
     @Override
     public String toString() {
         return source.toString();
+    }
+
+    /** The address's bytes, an IPv4-mapped IPv6 address as the four bytes of the IPv4 address it carries. */
+    static byte[] unmapped(InetAddress address) {
+        return unmap(address.getAddress());
     }
 
     private static boolean matches(byte[] network, int prefix, byte[] address) {
@@ -95,14 +118,22 @@ public final class CidrSet {
         return a;
     }
 
-    private record Block(byte[] network, int prefix) {}
+    /** One parsed block: its network bytes (4 or 16, IPv4-mapped blocks as IPv4) and its prefix length. */
+    record Block(byte[] network, int prefix) {}
 
-    private static Block parseBlock(String text) {
+    /**
+     * Parses one CIDR block or single address.
+     *
+     * @throws IllegalArgumentException quoting {@code text} when it is not a literal address or block
+     */
+    static Block parseBlock(String text) {
         String s = text.strip();
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
         byte[] bytes = parseLiteral(addr, text);
-        int max = bytes.length * 8;
+        // An IPv6 literal counts its prefix in 128 bits, even when it is IPv4-mapped and was read as IPv4.
+        boolean written6 = addr.indexOf(':') >= 0;
+        int max = written6 ? 128 : 32;
         int prefix = max;
         if (slash >= 0) {
             String p = s.substring(slash + 1);
@@ -115,7 +146,7 @@ public final class CidrSet {
             }
         }
         byte[] network = unmap(bytes);
-        if (network.length != bytes.length) {
+        if (written6 && network.length == 4) {
             prefix = Math.max(0, prefix - 96);
         }
         return new Block(network, prefix);

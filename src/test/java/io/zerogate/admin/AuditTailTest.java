@@ -60,7 +60,8 @@ class AuditTailTest {
         LimitsStage limits = LimitsStage.compile(config, state, Clock.systemUTC(), System::nanoTime, metrics);
         tail = new AuditTail(2, 8, Duration.ofMillis(200));
         server = AdminServer.start(Transport.nio(), config.admin(), new AdminApi(metrics, () -> true, () -> limits,
-                () -> "{\"keys\":[]}", () -> config, null, List::of, tail));
+                () -> "{\"keys\":[]}", () -> config, null, List::of, tail,
+                new io.zerogate.network.LocalBlocks(java.time.Clock.systemUTC())));
     }
 
     @AfterEach
