@@ -2,11 +2,14 @@ package io.zerogate.policy.cel;
 
 import com.google.common.net.InetAddresses;
 import dev.cel.common.types.CelType;
+import dev.cel.common.types.ListType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.runtime.CelVariableResolver;
 import io.zerogate.chain.Exchange;
 import io.zerogate.identity.Subject;
+import io.zerogate.network.NetworkContext;
+import io.zerogate.posture.Device;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.Collections;
@@ -29,14 +32,24 @@ final class ExchangeVariables implements CelVariableResolver {
             "ip", SimpleType.STRING,
             "peer_ip", SimpleType.STRING);
 
+    static final ObjectType NETWORK = ObjectType.of("zerogate.Network",
+            "ip", SimpleType.STRING,
+            "peer_ip", SimpleType.STRING,
+            "networks", ListType.create(SimpleType.STRING));
+
     static final ObjectType ROUTE = ObjectType.of("zerogate.Route",
-            "id", SimpleType.STRING);
+            "id", SimpleType.STRING,
+            "service", SimpleType.STRING);
+
+    static final ObjectType SERVICE = ObjectType.of("zerogate.Service",
+            "name", SimpleType.STRING);
 
     /** The declared variables and their types. */
     static final Map<String, CelType> DECLARATIONS = declarations();
 
     /** The object types the variables use. */
-    static final List<ObjectType> OBJECT_TYPES = List.of(SubjectFields.TYPE, RequestFields.TYPE, CLIENT, ROUTE);
+    static final List<ObjectType> OBJECT_TYPES = List.of(SubjectFields.TYPE, RequestFields.TYPE, CLIENT,
+            DeviceFields.TYPE, NETWORK, ROUTE, SERVICE);
 
     private final Exchange exchange;
     private final Clock clock;
@@ -52,7 +65,10 @@ final class ExchangeVariables implements CelVariableResolver {
             case "subject" -> SubjectFields.of(exchange.get(Subject.KEY));
             case "request" -> new RequestFields(exchange.request());
             case "client" -> new ClientFields(exchange);
-            case "route" -> Map.of("id", exchange.route().id());
+            case "device" -> DeviceFields.of(exchange.get(Device.KEY));
+            case "network" -> new NetworkFields(exchange);
+            case "route" -> new RouteFields(exchange);
+            case "service" -> new ServiceFields(exchange);
             case "params" -> exchange.params();
             case "now" -> clock.instant();
             default -> null;
@@ -64,12 +80,21 @@ final class ExchangeVariables implements CelVariableResolver {
         d.put("subject", SubjectFields.TYPE.celType());
         d.put("request", RequestFields.TYPE.celType());
         d.put("client", CLIENT.celType());
+        d.put("device", DeviceFields.TYPE.celType());
+        d.put("network", NETWORK.celType());
         d.put("route", ROUTE.celType());
+        d.put("service", SERVICE.celType());
         d.put("params", MapType.create(SimpleType.STRING, SimpleType.STRING));
         d.put("now", SimpleType.TIMESTAMP);
         return Collections.unmodifiableMap(d);
     }
 
+    /** An address as text; an unresolved peer (never one of a real connection) is shown by the name it was given. */
+    private static String text(Exchange exchange, @Nullable InetAddress address) {
+        return address == null ? exchange.client().direct().getHostString() : InetAddresses.toAddrString(address);
+    }
+
+    /** {@code client}: the addresses as the exchange carries them; {@code network} says the same and more. */
     private static final class ClientFields extends FieldMap {
 
         private final Exchange exchange;
@@ -82,15 +107,75 @@ final class ExchangeVariables implements CelVariableResolver {
         @Override
         Object field(String name) {
             return switch (name) {
-                case "ip" -> text(exchange.client().effective());
-                case "peer_ip" -> text(exchange.client().direct().getAddress());
+                case "ip" -> text(exchange, exchange.client().effective());
+                case "peer_ip" -> text(exchange, exchange.client().direct().getAddress());
                 default -> throw new IllegalArgumentException("client has no field '" + name + "'");
             };
         }
+    }
 
-        private String text(@Nullable InetAddress address) {
-            // An unresolved peer (never one of a real connection) is shown by the name it was given.
-            return address == null ? exchange.client().direct().getHostString() : InetAddresses.toAddrString(address);
+    /**
+     * {@code network}: the network stage's view when it ran (the client address it decided on and the named networks
+     * containing it), otherwise the exchange's own addresses and no named networks.
+     */
+    private static final class NetworkFields extends FieldMap {
+
+        private final Exchange exchange;
+        private final @Nullable NetworkContext context;
+
+        NetworkFields(Exchange exchange) {
+            super(NETWORK.fields());
+            this.exchange = exchange;
+            this.context = exchange.get(NetworkContext.KEY);
+        }
+
+        @Override
+        Object field(String name) {
+            NetworkContext c = context;
+            return switch (name) {
+                case "ip" -> c != null ? InetAddresses.toAddrString(c.ip()) : text(exchange, exchange.client().effective());
+                case "peer_ip" -> c != null ? InetAddresses.toAddrString(c.peer())
+                        : text(exchange, exchange.client().direct().getAddress());
+                case "networks" -> c != null ? c.networks() : List.of();
+                default -> throw new IllegalArgumentException("network has no field '" + name + "'");
+            };
+        }
+    }
+
+    private static final class RouteFields extends FieldMap {
+
+        private final Exchange exchange;
+
+        RouteFields(Exchange exchange) {
+            super(ROUTE.fields());
+            this.exchange = exchange;
+        }
+
+        @Override
+        Object field(String name) {
+            return switch (name) {
+                case "id" -> exchange.route().id();
+                case "service" -> exchange.route().service().name();
+                default -> throw new IllegalArgumentException("route has no field '" + name + "'");
+            };
+        }
+    }
+
+    private static final class ServiceFields extends FieldMap {
+
+        private final Exchange exchange;
+
+        ServiceFields(Exchange exchange) {
+            super(SERVICE.fields());
+            this.exchange = exchange;
+        }
+
+        @Override
+        Object field(String name) {
+            if (name.equals("name")) {
+                return exchange.route().service().name();
+            }
+            throw new IllegalArgumentException("service has no field '" + name + "'");
         }
     }
 }

@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * The {@code subject} variable: who is calling. An anonymous caller is a subject too ({@code authenticated} false,
  * empty strings, lists and maps), so that no expression fails only because nobody signed in. {@code auth_time} is
  * a timestamp (so that {@code now - subject.auth_time < duration("15m")} reads naturally); when the issuer did not
- * state it, it is the epoch, which makes every "authenticated recently" test false.
+ * state it, it is the epoch, which makes every "authenticated recently" test false. {@code binding} says what the
+ * credential is bound to: {@code none}, {@code mtls} (RFC 8705) or {@code dpop} (RFC 9449).
  */
 final class SubjectFields extends FieldMap {
 
@@ -33,7 +34,8 @@ final class SubjectFields extends FieldMap {
             "mfa", SimpleType.BOOL,
             "acr", SimpleType.STRING,
             "auth_time", SimpleType.TIMESTAMP,
-            "authenticated", SimpleType.BOOL);
+            "authenticated", SimpleType.BOOL,
+            "binding", SimpleType.STRING);
 
     static final Map<String, Object> ANONYMOUS = anonymous();
 
@@ -62,6 +64,11 @@ final class SubjectFields extends FieldMap {
             case "auth_time" -> subject.authentication().authTime() == null ? Instant.EPOCH
                     : subject.authentication().authTime();
             case "authenticated" -> true;
+            case "binding" -> switch (subject.binding().kind()) {
+                case NONE -> "none";
+                case CERTIFICATE -> "mtls";
+                case DPOP -> "dpop";
+            };
             default -> throw new IllegalArgumentException("subject has no field '" + name + "'");
         };
     }
@@ -78,6 +85,7 @@ final class SubjectFields extends FieldMap {
         m.put("acr", "");
         m.put("auth_time", Instant.EPOCH);
         m.put("authenticated", false);
+        m.put("binding", "none");
         return Map.copyOf(m);
     }
 
