@@ -28,6 +28,7 @@ import io.zerogate.identity.IdentityAssertionStage;
 import io.zerogate.identity.IdentityStage;
 import io.zerogate.identity.TransportIdentity;
 import io.zerogate.limits.LimitsStage;
+import io.zerogate.policy.PolicyStage;
 import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
 import io.zerogate.policy.SegmentationStage;
@@ -317,12 +318,14 @@ public final class Gateway implements AutoCloseable {
         }
         try {
             LimitsStage limits = LimitsStage.compile(config, shared, identity.clock(), System::nanoTime, metrics);
+            PolicyStage policy = PolicyStage.compile(config, identity.clock(), metrics);
             Chain chain = new Chain(List.of(
                     new ChainStep("client-certificate", new ClientCertificateStage()),
                     new ChainStep("identity", new IdentityStage(authenticators)),
                     new ChainStep("segmentation", new SegmentationStage()),
                     new ChainStep("requirements", new RequirementsStage(identity.clock())),
                     new ChainStep("route-access", new RouteAccessStage()),
+                    new ChainStep("policy", policy),
                     new ChainStep("limits", limits),
                     new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
             ), config.timeouts().stage(), metrics);
