@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,6 +32,7 @@ import org.jspecify.annotations.Nullable;
 public final class PolicyStage implements Stage {
 
     private static final CompletableFuture<Decision> PROCEED = CompletableFuture.completedFuture(Decision.proceed());
+    private static final Pattern PLACE = Pattern.compile("((?:line \\d+, )?column \\d+): ");
 
     /** The compiled rules of one route, in the order they run. */
     private record RouteRules(List<CompiledRule> deny, List<CompiledRule> allow) {}
@@ -68,14 +71,23 @@ public final class PolicyStage implements Stage {
             try {
                 expression = Expression.condition(rule.expression(), clock);
             } catch (ExpressionException e) {
-                String column = e.column() > 0 ? " at column " + e.column() : "";
                 throw new ConfigException(config.source(), rule.line(), "route " + route.id() + ", rule " + rule.id(),
-                        "invalid CEL expression" + column + ": " + e.getMessage(), e);
+                        "invalid CEL expression" + located(e), e);
             }
             compiled.add(new CompiledRule(route.id() + ":" + rule.id(), expression,
                     rule.shadow() || route.policy().shadow(), observer.rule(route.id(), rule.id())));
         }
         return List.copyOf(compiled);
+    }
+
+    /** " at column 5: what is wrong", with the place said once whether or not the message starts with it. */
+    private static String located(ExpressionException e) {
+        String message = e.getMessage();
+        Matcher place = PLACE.matcher(message);
+        if (place.lookingAt()) {
+            return " at " + place.group(1) + ": " + message.substring(place.end());
+        }
+        return (e.column() > 0 ? " at column " + e.column() : "") + ": " + message;
     }
 
     @Override
