@@ -6,6 +6,7 @@ import dev.cel.common.types.ListType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.runtime.CelVariableResolver;
+import io.zerogate.chain.AttributeKey;
 import io.zerogate.chain.Exchange;
 import io.zerogate.identity.Subject;
 import io.zerogate.network.NetworkContext;
@@ -20,13 +21,16 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The variables an expression sees for one exchange. Each is worked out only when the expression reads it, and
- * the fields of an object only when the expression reads them.
+ * The variables expressions see for one exchange. Each is worked out only when an expression reads it, and the fields
+ * of an object only when an expression reads them; once worked out, a variable is kept for the other expressions of
+ * the same exchange (a route's rules, its limits), so that evaluating several rules of a request makes little garbage.
+ * A fact that a later stage attaches (the subject, the device, the network context) is picked up: a kept variable is
+ * reused only while it was made from the fact attached now.
  *
- * <p>{@code now} is read from the injected clock, because the exchange keeps only a monotonic start time, which
- * cannot be turned into a date.
+ * <p>{@code now} is read from the clock of the expression, because the exchange keeps only a monotonic start time,
+ * which cannot be turned into a date.
  */
-final class ExchangeVariables implements CelVariableResolver {
+final class ExchangeVariables {
 
     static final ObjectType CLIENT = ObjectType.of("zerogate.Client",
             "ip", SimpleType.STRING,
@@ -51,28 +55,84 @@ final class ExchangeVariables implements CelVariableResolver {
     static final List<ObjectType> OBJECT_TYPES = List.of(SubjectFields.TYPE, RequestFields.TYPE, CLIENT,
             DeviceFields.TYPE, NETWORK, ROUTE, SERVICE);
 
-    private final Exchange exchange;
-    private final Clock clock;
+    /**
+     * Where an exchange keeps its variables. Not an immutable fact like the others attached to an exchange: a memo of
+     * this package, which only the exchange's own thread touches, like the exchange itself.
+     */
+    private static final AttributeKey<ExchangeVariables> KEY = AttributeKey.of("cel-variables", ExchangeVariables.class);
 
-    ExchangeVariables(Exchange exchange, Clock clock) {
+    private final Exchange exchange;
+    private @Nullable Optional<Object> request;
+    private @Nullable Optional<Object> client;
+    private @Nullable Optional<Object> route;
+    private @Nullable Optional<Object> service;
+    private @Nullable Optional<Object> params;
+    private @Nullable Optional<Object> subject;
+    private @Nullable Subject subjectFact;
+    private @Nullable Optional<Object> device;
+    private @Nullable Device deviceFact;
+    private @Nullable Optional<Object> network;
+    private @Nullable NetworkContext networkFact;
+
+    private ExchangeVariables(Exchange exchange) {
         this.exchange = exchange;
-        this.clock = clock;
     }
 
-    @Override
-    public Optional<Object> find(String name) {
-        return Optional.ofNullable(switch (name) {
-            case "subject" -> SubjectFields.of(exchange.get(Subject.KEY));
-            case "request" -> new RequestFields(exchange.request());
-            case "client" -> new ClientFields(exchange);
-            case "device" -> DeviceFields.of(exchange.get(Device.KEY));
-            case "network" -> new NetworkFields(exchange);
-            case "route" -> new RouteFields(exchange);
-            case "service" -> new ServiceFields(exchange);
-            case "params" -> exchange.params();
-            case "now" -> clock.instant();
-            default -> null;
-        });
+    /** The variables of {@code exchange}, made on its first evaluation. */
+    static ExchangeVariables of(Exchange exchange) {
+        ExchangeVariables variables = exchange.get(KEY);
+        if (variables == null) {
+            variables = new ExchangeVariables(exchange);
+            exchange.put(KEY, variables);
+        }
+        return variables;
+    }
+
+    /** The variables as one evaluation resolves them, {@code now} read from {@code clock}. */
+    CelVariableResolver resolver(Clock clock) {
+        return name -> find(name, clock);
+    }
+
+    private Optional<Object> find(String name, Clock clock) {
+        return switch (name) {
+            case "subject" -> subject();
+            case "request" -> request != null ? request : (request = Optional.of(new RequestFields(exchange.request())));
+            case "client" -> client != null ? client : (client = Optional.of(new ClientFields(exchange)));
+            case "device" -> device();
+            case "network" -> network();
+            case "route" -> route != null ? route : (route = Optional.of(new RouteFields(exchange)));
+            case "service" -> service != null ? service : (service = Optional.of(new ServiceFields(exchange)));
+            case "params" -> params != null ? params : (params = Optional.of(exchange.params()));
+            case "now" -> Optional.of(clock.instant());
+            default -> Optional.empty();
+        };
+    }
+
+    private Optional<Object> subject() {
+        Subject fact = exchange.get(Subject.KEY);
+        if (subject == null || fact != subjectFact) {
+            subjectFact = fact;
+            subject = Optional.of(SubjectFields.of(fact));
+        }
+        return subject;
+    }
+
+    private Optional<Object> device() {
+        Device fact = exchange.get(Device.KEY);
+        if (device == null || fact != deviceFact) {
+            deviceFact = fact;
+            device = Optional.of(DeviceFields.of(fact));
+        }
+        return device;
+    }
+
+    private Optional<Object> network() {
+        NetworkContext fact = exchange.get(NetworkContext.KEY);
+        if (network == null || fact != networkFact) {
+            networkFact = fact;
+            network = Optional.of(new NetworkFields(exchange, fact));
+        }
+        return network;
     }
 
     private static Map<String, CelType> declarations() {
@@ -122,18 +182,20 @@ final class ExchangeVariables implements CelVariableResolver {
 
         private final Exchange exchange;
         private final @Nullable NetworkContext context;
+        private @Nullable String ip;
 
-        NetworkFields(Exchange exchange) {
+        NetworkFields(Exchange exchange, @Nullable NetworkContext context) {
             super(NETWORK.fields());
             this.exchange = exchange;
-            this.context = exchange.get(NetworkContext.KEY);
+            this.context = context;
         }
 
         @Override
         Object field(String name) {
             NetworkContext c = context;
             return switch (name) {
-                case "ip" -> c != null ? InetAddresses.toAddrString(c.ip()) : text(exchange, exchange.client().effective());
+                case "ip" -> ip != null ? ip : (ip = c != null ? InetAddresses.toAddrString(c.ip())
+                        : text(exchange, exchange.client().effective()));
                 case "peer_ip" -> c != null ? InetAddresses.toAddrString(c.peer())
                         : text(exchange, exchange.client().direct().getAddress());
                 case "networks" -> c != null ? c.networks() : List.of();

@@ -94,9 +94,9 @@ public final class Expression {
     }
 
     private Object evaluate(Exchange exchange) throws ExpressionException {
-        ExchangeVariables variables = new ExchangeVariables(Objects.requireNonNull(exchange, "exchange"), clock);
+        ExchangeVariables variables = ExchangeVariables.of(Objects.requireNonNull(exchange, "exchange"));
         try {
-            return program.eval(variables);
+            return program.eval(variables.resolver(clock));
         } catch (CelEvaluationException e) {
             Throwable cause = e.getCause();
             String detail = cause == null || cause.getMessage() == null || e.getMessage().contains(cause.getMessage())

@@ -40,6 +40,10 @@ final class SubjectFields extends FieldMap {
     static final Map<String, Object> ANONYMOUS = anonymous();
 
     private final Subject subject;
+    // Copied on first read and kept: a route's rules read the same subject many times.
+    private @Nullable List<String> scopes;
+    private @Nullable List<String> roles;
+    private @Nullable Map<String, Object> claims;
 
     private SubjectFields(Subject subject) {
         super(TYPE.fields());
@@ -56,9 +60,9 @@ final class SubjectFields extends FieldMap {
             case "id" -> subject.id();
             case "kind" -> subject.kind().name().toLowerCase(Locale.ROOT);
             case "issuer" -> subject.issuer() == null ? "" : subject.issuer();
-            case "scopes" -> List.copyOf(subject.scopes());
-            case "roles" -> List.copyOf(subject.roles());
-            case "claims" -> celMap(subject.claims());
+            case "scopes" -> scopes != null ? scopes : (scopes = List.copyOf(subject.scopes()));
+            case "roles" -> roles != null ? roles : (roles = List.copyOf(subject.roles()));
+            case "claims" -> claims != null ? claims : (claims = celMap(subject.claims()));
             case "mfa" -> subject.authentication().multiFactor();
             case "acr" -> subject.authentication().acr() == null ? "" : subject.authentication().acr();
             case "auth_time" -> subject.authentication().authTime() == null ? Instant.EPOCH

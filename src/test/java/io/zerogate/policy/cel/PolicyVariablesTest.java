@@ -112,6 +112,30 @@ class PolicyVariablesTest {
         assertThatThrownBy(() -> condition("subject.binding == true")).isInstanceOf(ExpressionException.class);
     }
 
+    // --- one exchange, several expressions ---
+
+    @Test
+    void aFactAttachedAfterAnEarlierEvaluationIsSeen() throws Exception {
+        Exchange exchange = exchange();
+        Expression signedIn = condition("subject.authenticated && subject.id == \"bob\"");
+        Expression compliant = condition("device.compliant");
+        Expression office = condition("\"office\" in network.networks");
+        assertThat(signedIn.test(exchange)).isFalse();
+        assertThat(compliant.test(exchange)).isFalse();
+        assertThat(office.test(exchange)).isFalse();
+
+        exchange.put(Subject.KEY, new Subject("bob", Subject.Kind.USER, "corp", Set.of(), Set.of(), Map.of(),
+                Authentication.NONE, TokenBinding.NONE));
+        exchange.put(Device.KEY, new Device("dev-1", null, true, true, false, "", "", "", false, CHECKED,
+                Device.Source.LOOKUP));
+        exchange.put(NetworkContext.KEY, new NetworkContext(InetAddress.getByName("203.0.113.9"),
+                InetAddress.getByName("10.0.0.2"), List.of("office")));
+        assertThat(signedIn.test(exchange)).isTrue();
+        assertThat(compliant.test(exchange)).isTrue();
+        assertThat(office.test(exchange)).isTrue();
+        assertThat(key("network.ip").text(exchange)).isEqualTo("203.0.113.9");
+    }
+
     // --- time of day ---
 
     @Test
