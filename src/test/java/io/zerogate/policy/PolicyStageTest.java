@@ -271,6 +271,20 @@ class PolicyStageTest {
                 + "column 37: time_between: 'Europe/Paname' is not a time zone");
     }
 
+    @Test
+    void theShortFormsIdMayNotBeTakenByAnotherRule() {
+        ConfigException e = refused("""
+                  - id: admin
+                    match: { path: /admin }
+                    service: orders
+                    allow:
+                      - { id: deny, when: 'true' }
+                    deny: 'false'
+                """);
+        assertThat(e.getMessage()).isEqualTo("gateway.yaml:11: routes[0].deny: the short form of deny is the rule "
+                + "'deny', but a rule of that id is already on line 10 (expected: a list of rules with other ids)");
+    }
+
     // --- fixtures ---
 
     private PolicyStage stage(String routes) throws ConfigException {
