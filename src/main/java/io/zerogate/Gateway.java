@@ -31,6 +31,7 @@ import io.zerogate.limits.LimitsStage;
 import io.zerogate.network.ClientBlocks;
 import io.zerogate.network.LocalBlocks;
 import io.zerogate.network.NetworkStage;
+import io.zerogate.policy.PolicyStage;
 import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
 import io.zerogate.policy.SegmentationStage;
@@ -325,6 +326,7 @@ public final class Gateway implements AutoCloseable {
         }
         try {
             LimitsStage limits = LimitsStage.compile(config, shared, identity.clock(), System::nanoTime, metrics);
+            PolicyStage policy = PolicyStage.compile(config, identity.clock(), metrics);
             Chain chain = new Chain(List.of(
                     new ChainStep("network", new NetworkStage(config.networks(), config.routes(), blocks)),
                     new ChainStep("client-certificate", new ClientCertificateStage()),
@@ -332,6 +334,7 @@ public final class Gateway implements AutoCloseable {
                     new ChainStep("segmentation", new SegmentationStage()),
                     new ChainStep("requirements", new RequirementsStage(identity.clock())),
                     new ChainStep("route-access", new RouteAccessStage()),
+                    new ChainStep("policy", policy),
                     new ChainStep("limits", limits),
                     new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
             ), config.timeouts().stage(), metrics);

@@ -12,6 +12,7 @@ import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.StageObserver;
 import io.zerogate.chain.OutcomeSink;
 import io.zerogate.limits.LimitObserver;
+import io.zerogate.policy.PolicyObserver;
 import io.zerogate.server.Http2Events;
 import io.zerogate.server.TlsEvents;
 import io.zerogate.upstream.UpstreamService;
@@ -29,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  * the health of every upstream target, and refused calls to the admin API. Meters are created once per label set and cached, so recording an
  * outcome costs a map lookup and two atomic updates.
  */
-public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver, StageObserver {
+public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver, StageObserver,
+        PolicyObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
@@ -282,5 +284,30 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
                 .description("blocks on client addresses or CIDR blocks that are in effect")
                 .strongReference(true)
                 .register(registry);
+    }
+
+    /**
+     * The counters of one policy rule ({@code zerogate_policy_decisions_total}, by route, rule and result: allow,
+     * deny, would_deny for a shadow rule that would have refused, error), made when a configuration is compiled so
+     * that a request counts by position, without a lookup.
+     */
+    @Override
+    public PolicyObserver.RuleMeter rule(String routeId, String ruleId) {
+        PolicyObserver.Result[] results = PolicyObserver.Result.values();
+        Counter[] counters = new Counter[results.length];
+        for (PolicyObserver.Result r : results) {
+            counters[r.ordinal()] = Counter.builder("zerogate_policy_decisions")
+                    .description("outcomes of each policy rule (CEL allow and deny rules), by route, rule and result")
+                    .tags("route", routeId, "rule", ruleId, "result", r.name().toLowerCase(java.util.Locale.ROOT))
+                    .register(registry);
+        }
+        return result -> counters[result.ordinal()].increment();
+    }
+
+    /** How often a policy rule had this result so far (for tests and the console). */
+    public double policyDecisionCount(String routeId, String ruleId, PolicyObserver.Result result) {
+        Counter c = registry.find("zerogate_policy_decisions").tags("route", routeId, "rule", ruleId, "result",
+                result.name().toLowerCase(java.util.Locale.ROOT)).counter();
+        return c == null ? 0 : c.count();
     }
 }

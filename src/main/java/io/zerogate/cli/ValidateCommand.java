@@ -4,7 +4,10 @@ import io.zerogate.config.ConfigException;
 import io.zerogate.config.ConfigLoader;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.GatewaySnapshot;
+import io.zerogate.policy.PolicyObserver;
+import io.zerogate.policy.PolicyStage;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -22,6 +25,7 @@ final class ValidateCommand implements Callable<Integer> {
         try {
             GatewayConfig config = ConfigLoader.load(file);
             GatewaySnapshot.compile(config);
+            PolicyStage.compile(config, Clock.systemUTC(), PolicyObserver.NONE);
             System.out.printf("%s: OK (%d listeners, %d services, %d routes)%n", file,
                     config.listeners().size(), config.services().size(), config.routes().size());
             return 0;

@@ -66,7 +66,11 @@ final class PolicyBinder {
         if (node.isScalar()) {
             ConfigValue expression = node.string();
             checkExpression(expression);
-            ids.put(kind, node.line());
+            Integer first = ids.putIfAbsent(kind, node.line());
+            if (first != null) {
+                throw node.error("the short form of " + kind + " is the rule '" + kind + "', but a rule of that id is "
+                        + "already on line " + first + " (expected: a list of rules with other ids)");
+            }
             return List.of(new RoutePolicy.Rule(kind, expression.text(), false, node.line()));
         }
         List<ConfigNode> items = node.list();

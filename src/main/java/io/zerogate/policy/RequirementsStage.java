@@ -18,7 +18,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * A route's {@code require:} demands on an authenticated caller: the scopes it needs (403
- * {@code insufficient_scope}), and how strongly and how recently the person behind the token authenticated
+ * {@code insufficient_scope}), the roles it needs (403 {@code insufficient_role}), and how strongly and how recently the person behind the token authenticated
  * (401 with an RFC 9470 step-up challenge naming what would do).
  */
 public final class RequirementsStage implements Stage {
@@ -50,6 +50,12 @@ public final class RequirementsStage implements Stage {
             missing.removeAll(subject.scopes());
             return CompletableFuture.completedFuture(Challenges.insufficientScope(require.scopes(),
                     "missing scopes " + missing.stream().sorted().toList(), routeId));
+        }
+        if (!subject.roles().containsAll(require.roles())) {
+            List<String> missing = new ArrayList<>(require.roles());
+            missing.removeAll(subject.roles());
+            return CompletableFuture.completedFuture(Decision.deny(ReasonCode.INSUFFICIENT_ROLE,
+                    "missing roles " + missing.stream().sorted().toList(), routeId));
         }
         String stepUp = stepUpReason(require, subject.authentication(), clock.instant());
         if (stepUp != null) {

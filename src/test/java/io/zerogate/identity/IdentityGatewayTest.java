@@ -91,6 +91,11 @@ class IdentityGatewayTest {
                     service: orders
                     authenticate: [corp]
                     require: { scopes: [orders:write, orders:read] }
+                  - id: audit
+                    match: { path: /audit }
+                    service: orders
+                    authenticate: [corp]
+                    require: { roles: [admin, auditor] }
                   - id: plain
                     match: { path: /plain }
                     service: orders
@@ -302,6 +307,25 @@ class IdentityGatewayTest {
 
         String both = token(TestIssuer.claims("alice", "orders-api").claim("scope", List.of("orders:write", "orders:read")));
         assertThat(GatewayClient.send(gateway, "POST", "/write", bearer(both), "Content-Length: 0").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aMissingRoleIsForbiddenAndEveryRoleIsNeeded() throws Exception {
+        String adminOnly = token(TestIssuer.claims("alice", "orders-api").claim("roles", List.of("admin")));
+        String none = token(TestIssuer.claims("alice", "orders-api"));
+
+        for (String weak : List.of(adminOnly, none)) {
+            GatewayClient.Reply r = GatewayClient.get(gateway, "/audit", bearer(weak));
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.code()).isEqualTo("insufficient_role");
+            assertThat(r.all("www-authenticate")).isEmpty();
+            assertThat(r.body()).doesNotContain("auditor");
+        }
+        nothingForwarded();
+
+        String both = token(TestIssuer.claims("alice", "orders-api").claim("roles", List.of("auditor", "admin", "dev")));
+        assertThat(GatewayClient.get(gateway, "/audit", bearer(both)).status()).isEqualTo(200);
+        assertThat(forwarded().target()).isEqualTo("/audit");
     }
 
     @Test

@@ -19,9 +19,12 @@ import java.util.Set;
  * (what a limit counts by). Immutable and safe to share between threads.
  *
  * <p>An expression sees {@code subject} (id, kind, issuer, scopes, roles, claims, mfa, acr, auth_time,
- * authenticated), {@code request} (method, path, host, headers, query), {@code client} (ip, peer_ip),
- * {@code route} (id), {@code params} (path parameters) and {@code now}, and the functions {@code cidr(ip, block)},
- * {@code glob(text, pattern)} and {@code ip_prefix(ip, v4bits, v6bits)} besides CEL's own. Misspelt names, fields
+ * authenticated, binding), {@code device} (present, id, managed, compliant, disk_encrypted, os, os_version,
+ * patch_level, edr_running, checked_at), {@code network} (ip, peer_ip, networks), {@code request} (method, path,
+ * host, headers, query), {@code client} (ip, peer_ip), {@code route} (id, service), {@code service} (name),
+ * {@code params} (path parameters) and {@code now}, and the functions {@code cidr(ip, block)},
+ * {@code glob(text, pattern)}, {@code ip_prefix(ip, v4bits, v6bits)}, {@code time_of_day(ts, zone)} and
+ * {@code time_between(ts, from, to, zone)} besides CEL's own. Misspelt names, fields
  * and wrong types fail at compile time. Sources are at most 4,096 characters, and the comprehensions of one evaluation
  * ({@code all}, {@code exists}, {@code map} …) may make 1,000 iterations in all, so no expression runs unbounded. An evaluation
  * that fails (a missing map key, a value of the wrong type, an exhausted budget) throws, and callers deny.
@@ -91,9 +94,9 @@ public final class Expression {
     }
 
     private Object evaluate(Exchange exchange) throws ExpressionException {
-        ExchangeVariables variables = new ExchangeVariables(Objects.requireNonNull(exchange, "exchange"), clock);
+        ExchangeVariables variables = ExchangeVariables.of(Objects.requireNonNull(exchange, "exchange"));
         try {
-            return program.eval(variables);
+            return program.eval(variables.resolver(clock));
         } catch (CelEvaluationException e) {
             Throwable cause = e.getCause();
             String detail = cause == null || cause.getMessage() == null || e.getMessage().contains(cause.getMessage())

@@ -14,6 +14,7 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import com.google.common.collect.ImmutableCollection;
 import com.google.common.collect.ImmutableList;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,6 +38,8 @@ final class Language {
     static final String CIDR = "cidr";
     static final String GLOB = "glob";
     static final String IP_PREFIX = "ip_prefix";
+    static final String TIME_OF_DAY = "time_of_day";
+    static final String TIME_BETWEEN = "time_between";
 
     private static final CelOptions OPTIONS = CelOptions.current()
             .maxExpressionCodePointSize(MAX_SOURCE_LENGTH)
@@ -61,7 +64,13 @@ final class Language {
                                 "glob_string_string", SimpleType.BOOL, SimpleType.STRING, SimpleType.STRING)),
                         CelFunctionDecl.newFunctionDeclaration(IP_PREFIX, CelOverloadDecl.newGlobalOverload(
                                 "ip_prefix_string_int_int", SimpleType.STRING, SimpleType.STRING, SimpleType.INT,
-                                SimpleType.INT)));
+                                SimpleType.INT)),
+                        CelFunctionDecl.newFunctionDeclaration(TIME_OF_DAY, CelOverloadDecl.newGlobalOverload(
+                                "time_of_day_timestamp_string", SimpleType.STRING, SimpleType.TIMESTAMP,
+                                SimpleType.STRING)),
+                        CelFunctionDecl.newFunctionDeclaration(TIME_BETWEEN, CelOverloadDecl.newGlobalOverload(
+                                "time_between_timestamp_string_string_string", SimpleType.BOOL, SimpleType.TIMESTAMP,
+                                SimpleType.STRING, SimpleType.STRING, SimpleType.STRING)));
         ExchangeVariables.DECLARATIONS.forEach(builder::addVar);
         return builder.build();
     }
@@ -74,7 +83,13 @@ final class Language {
                                 NetworkFunctions::cidr),
                         CelFunctionBinding.from("glob_string_string", String.class, String.class, Glob::matches),
                         CelFunctionBinding.from("ip_prefix_string_int_int", List.of(String.class, Long.class, Long.class),
-                                args -> NetworkFunctions.ipPrefix((String) args[0], (Long) args[1], (Long) args[2])))
+                                args -> NetworkFunctions.ipPrefix((String) args[0], (Long) args[1], (Long) args[2])),
+                        CelFunctionBinding.from("time_of_day_timestamp_string", Instant.class, String.class,
+                                TimeFunctions::timeOfDay),
+                        CelFunctionBinding.from("time_between_timestamp_string_string_string",
+                                List.of(Instant.class, String.class, String.class, String.class),
+                                args -> TimeFunctions.between((Instant) args[0], (String) args[1], (String) args[2],
+                                        (String) args[3])))
                 .build();
     }
 

@@ -6,6 +6,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code cidr(ip, block)} and {@code ip_prefix(ip, v4bits, v6bits)}: address tests CEL lacks. Addresses are read as
@@ -13,11 +14,22 @@ import java.util.List;
  */
 final class NetworkFunctions {
 
+    /** Blocks written in rules are few; the bound keeps blocks taken from request data from growing the table. */
+    private static final int MAX_CACHED_BLOCKS = 1_024;
+    private static final ConcurrentHashMap<String, CidrSet> BLOCKS = new ConcurrentHashMap<>();
+
     private NetworkFunctions() {}
 
     /** True when {@code ip} lies in the CIDR block (or equals the single address) {@code block}. */
     static boolean cidr(String ip, String block) {
-        return parseBlock(block).contains(parseAddress(ip));
+        CidrSet set = BLOCKS.get(block);
+        if (set == null) {
+            set = parseBlock(block);
+            if (BLOCKS.size() < MAX_CACHED_BLOCKS) {
+                BLOCKS.putIfAbsent(block, set);
+            }
+        }
+        return set.contains(parseAddress(ip));
     }
 
     /**

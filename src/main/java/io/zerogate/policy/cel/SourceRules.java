@@ -7,10 +7,12 @@ import dev.cel.common.ast.CelExpr;
 import dev.cel.common.navigation.CelNavigableAst;
 import dev.cel.common.navigation.CelNavigableExpr;
 import java.util.Iterator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The checks CEL's type checker cannot make, run on a checked expression: literal arguments of the gateway's
- * functions must be valid ({@code cidr(client.ip, "10.0.0.0/33")} is refused at compile time), and the header fields
+ * functions must be valid ({@code cidr(client.ip, "10.0.0.0/33")}, {@code time_between(now, "8:00", "18:00",
+ * "Europe/Paris")} and an unknown time zone are refused at compile time), and the header fields
  * and query parameters of a request are read by name only, never listed.
  */
 final class SourceRules {
@@ -56,7 +58,43 @@ final class SourceRules {
                     }
                 }
             }
+            case Language.TIME_OF_DAY -> checkZone(ast, Language.TIME_OF_DAY, args.get(1));
+            case Language.TIME_BETWEEN -> {
+                Integer start = checkTime(ast, args.get(1));
+                Integer end = checkTime(ast, args.get(2));
+                if (start != null && end != null) {
+                    try {
+                        TimeFunctions.checkWindow(start, end, args.get(1).constant().stringValue());
+                    } catch (IllegalArgumentException e) {
+                        throw new ExpressionException(e.getMessage(), column(ast, args.get(1).id()));
+                    }
+                }
+                checkZone(ast, Language.TIME_BETWEEN, args.get(3));
+            }
             default -> { }
+        }
+    }
+
+    private static void checkZone(CelAbstractSyntaxTree ast, String function, CelExpr zone)
+            throws ExpressionException {
+        if (isConstant(zone, CelConstant.Kind.STRING_VALUE)) {
+            try {
+                TimeFunctions.zone(zone.constant().stringValue());
+            } catch (IllegalArgumentException e) {
+                throw new ExpressionException(function + ": " + e.getMessage(), column(ast, zone.id()));
+            }
+        }
+    }
+
+    /** The minutes of a literal time, or null when the argument is not a literal. */
+    private static @Nullable Integer checkTime(CelAbstractSyntaxTree ast, CelExpr time) throws ExpressionException {
+        if (!isConstant(time, CelConstant.Kind.STRING_VALUE)) {
+            return null;
+        }
+        try {
+            return TimeFunctions.minutes(time.constant().stringValue());
+        } catch (IllegalArgumentException e) {
+            throw new ExpressionException("time_between: " + e.getMessage(), column(ast, time.id()));
         }
     }
 

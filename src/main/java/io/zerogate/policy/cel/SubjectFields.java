@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * The {@code subject} variable: who is calling. An anonymous caller is a subject too ({@code authenticated} false,
  * empty strings, lists and maps), so that no expression fails only because nobody signed in. {@code auth_time} is
  * a timestamp (so that {@code now - subject.auth_time < duration("15m")} reads naturally); when the issuer did not
- * state it, it is the epoch, which makes every "authenticated recently" test false.
+ * state it, it is the epoch, which makes every "authenticated recently" test false. {@code binding} says what the
+ * credential is bound to: {@code none}, {@code mtls} (RFC 8705) or {@code dpop} (RFC 9449).
  */
 final class SubjectFields extends FieldMap {
 
@@ -33,11 +34,16 @@ final class SubjectFields extends FieldMap {
             "mfa", SimpleType.BOOL,
             "acr", SimpleType.STRING,
             "auth_time", SimpleType.TIMESTAMP,
-            "authenticated", SimpleType.BOOL);
+            "authenticated", SimpleType.BOOL,
+            "binding", SimpleType.STRING);
 
     static final Map<String, Object> ANONYMOUS = anonymous();
 
     private final Subject subject;
+    // Copied on first read and kept: a route's rules read the same subject many times.
+    private @Nullable List<String> scopes;
+    private @Nullable List<String> roles;
+    private @Nullable Map<String, Object> claims;
 
     private SubjectFields(Subject subject) {
         super(TYPE.fields());
@@ -54,14 +60,19 @@ final class SubjectFields extends FieldMap {
             case "id" -> subject.id();
             case "kind" -> subject.kind().name().toLowerCase(Locale.ROOT);
             case "issuer" -> subject.issuer() == null ? "" : subject.issuer();
-            case "scopes" -> List.copyOf(subject.scopes());
-            case "roles" -> List.copyOf(subject.roles());
-            case "claims" -> celMap(subject.claims());
+            case "scopes" -> scopes != null ? scopes : (scopes = List.copyOf(subject.scopes()));
+            case "roles" -> roles != null ? roles : (roles = List.copyOf(subject.roles()));
+            case "claims" -> claims != null ? claims : (claims = celMap(subject.claims()));
             case "mfa" -> subject.authentication().multiFactor();
             case "acr" -> subject.authentication().acr() == null ? "" : subject.authentication().acr();
             case "auth_time" -> subject.authentication().authTime() == null ? Instant.EPOCH
                     : subject.authentication().authTime();
             case "authenticated" -> true;
+            case "binding" -> switch (subject.binding().kind()) {
+                case NONE -> "none";
+                case CERTIFICATE -> "mtls";
+                case DPOP -> "dpop";
+            };
             default -> throw new IllegalArgumentException("subject has no field '" + name + "'");
         };
     }
@@ -78,6 +89,7 @@ final class SubjectFields extends FieldMap {
         m.put("acr", "");
         m.put("auth_time", Instant.EPOCH);
         m.put("authenticated", false);
+        m.put("binding", "none");
         return Map.copyOf(m);
     }
 
