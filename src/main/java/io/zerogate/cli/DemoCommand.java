@@ -82,15 +82,16 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (SampleApi api = SampleApi.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-             DevIssuer issuer = DevIssuer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+             DevIssuer issuer = DevIssuer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             DevIssuer mdm = DevIssuer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             Path dir = Files.createTempDirectory("zerogate-demo-");
             Path file = dir.resolve("gateway.yaml");
             try {
                 mintCertificates(dir);
                 String adminToken = AdminTokens.create(new SecureRandom());
                 Files.writeString(file, config(usable(port), usable(adminPort), usable(mtlsPort), api.address().getPort(),
-                        issuer.issuer(), AdminTokens.sha256(adminToken)));
-                return serve(api, issuer, file, adminToken);
+                        issuer.issuer(), mdm.issuer(), AdminTokens.sha256(adminToken)));
+                return serve(api, issuer, mdm, file, adminToken);
             } finally {
                 if (check) {
                     // A check run leaves nothing behind; an interactive run keeps its audit trail to be verified.
@@ -120,10 +121,13 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Tokens of the demo issuer for one person: after a password only, and after a second factor. */
-    private record DemoTokens(String password, String mfa, String forged) {
+    /**
+     * Tokens of the demo issuer for one person: after a password only, and after a second factor; and device
+     * attestations for her laptop from the demo's device management service: compliant, and out of compliance.
+     */
+    private record DemoTokens(String password, String mfa, String forged, String device, String nonCompliantDevice) {
 
-        static DemoTokens mint(DevIssuer issuer) {
+        static DemoTokens mint(DevIssuer issuer, DevIssuer mdm) {
             long now = Instant.now().getEpochSecond();
             String password = issuer.mint("alice", AUDIENCE, Map.<String, Object>of("scope", "orders:read", "amr", List.of("pwd"),
                     "auth_time", now), DevIssuer.MAX_TOKEN_LIFETIME);
@@ -133,13 +137,21 @@ final class DemoCommand implements Callable<Integer> {
             char last = password.charAt(password.length() - 2);
             String forged = password.substring(0, password.length() - 2) + (last == 'A' ? 'B' : 'A')
                     + password.charAt(password.length() - 1);
-            return new DemoTokens(password, mfa, forged);
+            Map<String, Object> laptop = Map.of("device_id", "laptop-7", "managed", true, "compliant", true,
+                    "disk_encrypted", true, "os", "macOS", "os_version", "15.6", "edr_running", true);
+            String device = mdm.mint("alice", MDM_AUDIENCE, laptop, Duration.ofMinutes(10));
+            Map<String, Object> unpatched = new java.util.HashMap<>(laptop);
+            unpatched.put("compliant", false);
+            String nonCompliantDevice = mdm.mint("alice", MDM_AUDIENCE, unpatched, Duration.ofMinutes(10));
+            return new DemoTokens(password, mfa, forged, device, nonCompliantDevice);
         }
     }
 
+    static final String MDM_AUDIENCE = "zerogate";
+
     static final String AUDIENCE = "demo-api";
 
-    private int serve(SampleApi api, DevIssuer issuer, Path file, String adminToken) throws IOException, InterruptedException, GeneralSecurityException {
+    private int serve(SampleApi api, DevIssuer issuer, DevIssuer mdm, Path file, String adminToken) throws IOException, InterruptedException, GeneralSecurityException {
         Gateway gateway;
         try {
             gateway = Gateway.start(ConfigLoader.load(file), file, 0);
@@ -151,13 +163,13 @@ final class DemoCommand implements Callable<Integer> {
             int gw = gateway.listeners().get("public").getPort();
             int mtls = gateway.listeners().get("mtls").getPort();
             int admin = gateway.adminAddress().getPort();
-            DemoTokens tokens = DemoTokens.mint(issuer);
+            DemoTokens tokens = DemoTokens.mint(issuer, mdm);
             List<Example> examples = examples(gw, mtls, admin, file.getParent(), tokens, adminToken);
             if (check) {
                 int result = runChecks(examples, gw, mtls, admin, file.getParent());
                 return verifyTrail(gateway, file.resolveSibling("audit")) ? result : 1;
             }
-            printIntro(file, api.address().getPort(), gw, mtls, admin, issuer, tokens, adminToken, examples);
+            printIntro(file, api.address().getPort(), gw, mtls, admin, issuer, mdm, tokens, adminToken, examples);
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "zerogate-demo-stop"));
             stop.await();
@@ -227,7 +239,8 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    static String config(int port, int adminPort, int mtlsPort, int upstreamPort, String issuer, String adminTokenHash) {
+    static String config(int port, int adminPort, int mtlsPort, int upstreamPort, String issuer, String mdm,
+                         String adminTokenHash) {
         return """
                 # Generated by `zerogate demo`. Edit and save: the gateway reloads it atomically.
                 version: 1
@@ -263,6 +276,17 @@ final class DemoCommand implements Callable<Integer> {
                       issuer: %s
                       audiences: [%s]
                       algorithms: [RS256]
+                # Devices: short-lived attestations signed by the demo's device management service.
+                posture:
+                  attestation:
+                    header: Device-Attestation
+                    issuer: %s
+                    jwks_uri: %s/jwks
+                    audience: %s
+                    algorithms: [RS256]
+                    max_age: 15m
+                networks:
+                  loopback: [127.0.0.0/8, "::1/128"]
                 services:
                   # Micro-segmentation: only the checkout workload may reach payments, whatever the route says.
                   payments:
@@ -312,7 +336,23 @@ final class DemoCommand implements Callable<Integer> {
                     match: { methods: [GET], path: "/payments/{paymentId}" }
                     service: payments
                     public: true
-                """.formatted(port, mtlsPort, adminPort, adminTokenHash, issuer, AUDIENCE, upstreamPort, upstreamPort);
+                  # Object-level authorization (OWASP API1, BOLA): a caller reads only her own orders.
+                  - id: user-orders
+                    match: { methods: [GET], path: "/users/{userId}/orders" }
+                    service: sample
+                    authenticate: [demo]
+                    allow:
+                      - id: own-orders
+                        when: params.userId == subject.id
+                  # Payroll only from a compliant company device, and only from a known network.
+                  - id: payroll
+                    match: { methods: [GET], path: /payroll }
+                    service: sample
+                    authenticate: [demo]
+                    require: { device: compliant }
+                    network: { allow: [loopback] }
+                """.formatted(port, mtlsPort, adminPort, adminTokenHash, issuer, AUDIENCE, mdm, mdm, MDM_AUDIENCE,
+                upstreamPort, upstreamPort);
     }
 
     private static List<Example> examples(int gw, int mtls, int admin, Path dir, DemoTokens tokens, String adminToken) {
@@ -342,6 +382,23 @@ final class DemoCommand implements Callable<Integer> {
                         "Authorization: Bearer " + tokens.password(), 401),
                 new Example("The same person after a one-time code", "curl -i " + base + "/transfers/9 -H \"Authorization: Bearer $MFA_TOKEN\"",
                         "GET", "/transfers/9", "Authorization: Bearer " + tokens.mfa(), 200),
+                new Example("Object-level authorization: alice reads her own orders",
+                        "curl -i " + base + "/users/alice/orders -H \"Authorization: Bearer $TOKEN\"", "GET",
+                        "/users/alice/orders", "Authorization: Bearer " + tokens.password(), 200),
+                new Example("BOLA: alice asks for bob's orders and is refused (rule user-orders:own-orders)",
+                        "curl -i " + base + "/users/bob/orders -H \"Authorization: Bearer $TOKEN\"", "GET",
+                        "/users/bob/orders", "Authorization: Bearer " + tokens.password(), 403),
+                new Example("Device posture: payroll needs a compliant device; without an attestation, 403",
+                        "curl -i " + base + "/payroll -H \"Authorization: Bearer $TOKEN\"", "GET", "/payroll",
+                        "Authorization: Bearer " + tokens.password(), 403),
+                new Example("The same person from her compliant, managed laptop",
+                        "curl -i " + base + "/payroll -H \"Authorization: Bearer $TOKEN\" -H \"Device-Attestation: $DEVICE\"",
+                        "GET", "/payroll", "Authorization: Bearer " + tokens.password() + "\r\nDevice-Attestation: "
+                        + tokens.device(), 200),
+                new Example("The laptop out of compliance (its attestation says so): 403 device_not_compliant",
+                        "curl -i " + base + "/payroll -H \"Authorization: Bearer $TOKEN\" -H \"Device-Attestation: $NONCOMPLIANT_DEVICE\"",
+                        "GET", "/payroll", "Authorization: Bearer " + tokens.password() + "\r\nDevice-Attestation: "
+                        + tokens.nonCompliantDevice(), 403),
                 new Example("No route: 404 with a problem body", "curl -i " + base + "/admin", "GET", "/admin", "", 404),
                 new Example("Path tricks are refused before routing", "curl -i --path-as-is '" + base + "/hello/..%2f..%2fetc/passwd'",
                         "GET", "/hello/..%2f..%2fetc/passwd", "", 400),
@@ -364,8 +421,8 @@ final class DemoCommand implements Callable<Integer> {
                         "GET", "@admin/admin/config", "Authorization: Bearer " + adminToken, 200));
     }
 
-    private static void printIntro(Path file, int upstream, int gw, int mtls, int admin, DevIssuer issuer, DemoTokens tokens,
-                                   String adminToken, List<Example> examples) {
+    private static void printIntro(Path file, int upstream, int gw, int mtls, int admin, DevIssuer issuer, DevIssuer mdm,
+                                   DemoTokens tokens, String adminToken, List<Example> examples) {
         StringBuilder out = new StringBuilder();
         out.append("\nZeroGate demo is running.\n")
                 .append("  gateway     http://127.0.0.1:").append(gw).append('\n')
@@ -375,12 +432,16 @@ final class DemoCommand implements Callable<Integer> {
                 .append("  (/healthz /readyz open; /metrics /admin/config /admin/audit/tail … need $ADMIN_TOKEN)\n")
                 .append("  sample API  http://127.0.0.1:").append(upstream).append("  (behind the gateway)\n")
                 .append("  issuer      ").append(issuer.issuer()).append("  (development token issuer: POST /token for more)\n")
+                .append("  devices     ").append(mdm.issuer()).append("  (stands in for device management: signs device attestations)\n")
                 .append("  config      ").append(file).append("  (edit it: it is reloaded on save)\n")
                 .append("  audit       ").append(file.resolveSibling("audit")).append("  (kept after the demo ends)\n\n")
                 .append("Tokens for alice (valid for an hour): after a password, after a one-time code, and a tampered one:\n\n")
                 .append("  TOKEN=").append(tokens.password()).append("\n\n")
                 .append("  MFA_TOKEN=").append(tokens.mfa()).append("\n\n")
                 .append("  FORGED=").append(tokens.forged()).append("\n\n")
+                .append("Device attestations for alice's laptop (valid for 10 minutes): compliant, and out of compliance:\n\n")
+                .append("  DEVICE=").append(tokens.device()).append("\n\n")
+                .append("  NONCOMPLIANT_DEVICE=").append(tokens.nonCompliantDevice()).append("\n\n")
                 .append("The admin API's token:\n\n")
                 .append("  ADMIN_TOKEN=").append(adminToken).append("\n\n")
                 .append("Try:\n");

@@ -96,6 +96,12 @@ final class SampleApi implements AutoCloseable {
                 body.put("id", path.substring("/payments/".length())).put("status", "settled").put("amount", 42.5);
             } else if (path.startsWith("/transfers/")) {
                 body.put("id", path.substring("/transfers/".length())).put("from", "alice").put("amount", 250);
+            } else if (path.startsWith("/users/") && path.endsWith("/orders")) {
+                String user = path.substring("/users/".length(), path.length() - "/orders".length());
+                body.put("user", user).set("orders", JSON.createArrayNode()
+                        .add(JSON.createObjectNode().put("id", user + "-1").put("total", 42.5)));
+            } else if (path.equals("/payroll")) {
+                body.put("period", "2026-11").put("employees", 12).put("total", 61250);
             } else if (path.startsWith("/orders/")) {
                 body.put("id", path.substring("/orders/".length())).put("owner", "alice").put("total", 42.5);
             } else if (path.equals("/echo") || path.equals("/whoami")) {
