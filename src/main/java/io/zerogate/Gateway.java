@@ -28,6 +28,8 @@ import io.zerogate.identity.IdentityAssertionStage;
 import io.zerogate.identity.IdentityStage;
 import io.zerogate.identity.TransportIdentity;
 import io.zerogate.limits.LimitsStage;
+import io.zerogate.policy.DecisionPointStage;
+import io.zerogate.policy.OwnershipStage;
 import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
 import io.zerogate.policy.SegmentationStage;
@@ -317,12 +319,17 @@ public final class Gateway implements AutoCloseable {
         }
         try {
             LimitsStage limits = LimitsStage.compile(config, shared, identity.clock(), System::nanoTime, metrics);
+            OwnershipStage owner = OwnershipStage.compile(config, identity.http(), identity.clock(), System::nanoTime, metrics);
+            DecisionPointStage decisionPoint = DecisionPointStage.compile(config, identity.http(), identity.clock(),
+                    System::nanoTime, metrics);
             Chain chain = new Chain(List.of(
                     new ChainStep("client-certificate", new ClientCertificateStage()),
                     new ChainStep("identity", new IdentityStage(authenticators)),
                     new ChainStep("segmentation", new SegmentationStage()),
                     new ChainStep("requirements", new RequirementsStage(identity.clock())),
                     new ChainStep("route-access", new RouteAccessStage()),
+                    new ChainStep("owner", owner),
+                    new ChainStep("decision-point", decisionPoint),
                     new ChainStep("limits", limits),
                     new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
             ), config.timeouts().stage(), metrics);

@@ -103,9 +103,15 @@ final class PolicyBinder {
         ConfigMapping m = node.mapping("url", "subject", "timeout", "cache_ttl", "mode");
         ConfigValue url = m.required("url").string();
         Matcher placeholders = PLACEHOLDER.matcher(url.text());
+        int authorityEnd = authorityEnd(url.text());
         int count = 0;
         while (placeholders.find()) {
             String name = placeholders.group(1);
+            if (placeholders.start() < authorityEnd) {
+                // A request's path parameter must never choose which host the gateway calls.
+                throw url.error("owner url has {" + name + "} before its path (expected placeholders only in the path"
+                        + " or query, after scheme://host[:port]/)");
+            }
             if (!pathParameters.contains(name)) {
                 String known = pathParameters.isEmpty() ? "none" : String.join(", ", pathParameters);
                 throw url.error("owner url uses {" + name + "}, which is not a path parameter of this route (known: "
@@ -123,6 +129,19 @@ final class PolicyBinder {
         String subject = subjectNode == null ? "subject.id" : subjectNode.string().text();
         return new RoutePolicy.OwnerLookup(url.text(), subject, timeout(m), ttl(m, DEFAULT_OWNER_TTL),
                 mode(m), node.line());
+    }
+
+    /** Where the path of {@code url} starts: after {@code scheme://authority}; the end when it has no path. */
+    private static int authorityEnd(String url) {
+        int scheme = url.indexOf("://");
+        int from = scheme < 0 ? 0 : scheme + 3;
+        for (int i = from; i < url.length(); i++) {
+            char c = url.charAt(i);
+            if (c == '/' || c == '?' || c == '#') {
+                return i;
+            }
+        }
+        return url.length();
     }
 
     private static RoutePolicy.DecisionPoint decisionPoint(ConfigNode node) throws ConfigException {
