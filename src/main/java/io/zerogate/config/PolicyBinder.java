@@ -22,6 +22,7 @@ final class PolicyBinder {
     private static final Duration DEFAULT_OWNER_TTL = Duration.ofSeconds(30);
     private static final Duration DEFAULT_DECISION_TTL = Duration.ofSeconds(5);
     private static final Duration MAX_TTL = Duration.ofHours(1);
+    private static final Pattern NO_CACHE = Pattern.compile("0(ms|s|m|h)?");
 
     private PolicyBinder() {}
 
@@ -159,9 +160,14 @@ final class PolicyBinder {
     }
 
     private static Duration ttl(ConfigMapping m, Duration fallback) throws ConfigException {
+        ConfigNode node = m.optional("cache_ttl");
+        if (node != null && node.isScalar() && NO_CACHE.matcher(node.string().text()).matches()) {
+            // Zero turns the cache off: every request asks.
+            return Duration.ZERO;
+        }
         Duration ttl = m.duration("cache_ttl", fallback);
         if (ttl.compareTo(MAX_TTL) > 0) {
-            throw m.required("cache_ttl").error("cache_ttl " + ConfigNode.format(ttl) + " (expected: at most 1h)");
+            throw m.required("cache_ttl").error("cache_ttl " + ConfigNode.format(ttl) + " (expected: 0 for no cache, or at most 1h)");
         }
         return ttl;
     }
