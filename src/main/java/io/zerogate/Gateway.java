@@ -32,6 +32,8 @@ import io.zerogate.network.ClientBlocks;
 import io.zerogate.network.LocalBlocks;
 import io.zerogate.network.NetworkStage;
 import io.zerogate.policy.PolicyStage;
+import io.zerogate.policy.DecisionPointStage;
+import io.zerogate.policy.OwnershipStage;
 import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
 import io.zerogate.policy.SegmentationStage;
@@ -327,6 +329,9 @@ public final class Gateway implements AutoCloseable {
         try {
             LimitsStage limits = LimitsStage.compile(config, shared, identity.clock(), System::nanoTime, metrics);
             PolicyStage policy = PolicyStage.compile(config, identity.clock(), metrics);
+            OwnershipStage owner = OwnershipStage.compile(config, identity.http(), identity.clock(), System::nanoTime, metrics);
+            DecisionPointStage decisionPoint = DecisionPointStage.compile(config, identity.http(), identity.clock(),
+                    System::nanoTime, metrics);
             Chain chain = new Chain(List.of(
                     new ChainStep("network", new NetworkStage(config.networks(), config.routes(), blocks)),
                     new ChainStep("client-certificate", new ClientCertificateStage()),
@@ -335,6 +340,8 @@ public final class Gateway implements AutoCloseable {
                     new ChainStep("requirements", new RequirementsStage(identity.clock())),
                     new ChainStep("route-access", new RouteAccessStage()),
                     new ChainStep("policy", policy),
+                    new ChainStep("owner", owner),
+                    new ChainStep("decision-point", decisionPoint),
                     new ChainStep("limits", limits),
                     new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
             ), config.timeouts().stage(), metrics);

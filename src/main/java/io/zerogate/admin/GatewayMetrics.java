@@ -13,6 +13,7 @@ import io.zerogate.chain.StageObserver;
 import io.zerogate.chain.OutcomeSink;
 import io.zerogate.limits.LimitObserver;
 import io.zerogate.policy.PolicyObserver;
+import io.zerogate.policy.LookupObserver;
 import io.zerogate.server.Http2Events;
 import io.zerogate.server.TlsEvents;
 import io.zerogate.upstream.UpstreamService;
@@ -31,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * outcome costs a map lookup and two atomic updates.
  */
 public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver, StageObserver,
-        PolicyObserver {
+        PolicyObserver, LookupObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
@@ -309,5 +310,65 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
         Counter c = registry.find("zerogate_policy_decisions").tags("route", routeId, "rule", ruleId, "result",
                 result.name().toLowerCase(java.util.Locale.ROOT)).counter();
         return c == null ? 0 : c.count();
+    }
+
+    // Ownership lookups and decision points (io.zerogate.policy.LookupObserver).
+
+    private final ConcurrentHashMap<LookupLabels, Counter> policyLookups = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LookupLabels, Counter> policyLookupCacheHits = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LookupObserver.Kind, Timer> policyLookupDurations = new ConcurrentHashMap<>();
+
+    /** A remote check (owner, opa) on a route, and one word for what happened. */
+    private record LookupLabels(LookupObserver.Kind kind, String route, String result) {}
+
+    /**
+     * Counts one request's ownership or decision point check ({@code zerogate_policy_lookups_total}, by kind: owner
+     * or opa, route and result: allow, deny, would_deny or unavailable).
+     */
+    @Override
+    public void checked(LookupObserver.Kind kind, String routeId, LookupObserver.Result result) {
+        LookupLabels labels = new LookupLabels(kind, routeId, result.name().toLowerCase(java.util.Locale.ROOT));
+        Counter c = policyLookups.get(labels);
+        if (c == null) {
+            c = policyLookups.computeIfAbsent(labels, l -> Counter.builder("zerogate_policy_lookups")
+                    .description("ownership lookups and decision point checks of requests, by result")
+                    .tags("kind", kindLabel(l.kind()), "route", l.route(), "result", l.result()).register(registry));
+        }
+        c.increment();
+    }
+
+    /** Times one call to an owner service or decision point ({@code zerogate_policy_lookup_duration_seconds}). */
+    @Override
+    public void called(LookupObserver.Kind kind, long nanos) {
+        Timer t = policyLookupDurations.get(kind);
+        if (t == null) {
+            t = policyLookupDurations.computeIfAbsent(kind, k -> Timer.builder("zerogate_policy_lookup_duration")
+                    .description("time of calls to owner services and decision points, answered or failed")
+                    .tag("kind", kindLabel(k)).register(registry));
+        }
+        t.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts a check answered from the cache ({@code zerogate_policy_lookup_cache_hits_total}, by kind and route). */
+    @Override
+    public void cacheHit(LookupObserver.Kind kind, String routeId) {
+        LookupLabels labels = new LookupLabels(kind, routeId, "hit");
+        Counter c = policyLookupCacheHits.get(labels);
+        if (c == null) {
+            c = policyLookupCacheHits.computeIfAbsent(labels, l -> Counter.builder("zerogate_policy_lookup_cache_hits")
+                    .description("ownership lookups and decision point checks answered from the cache")
+                    .tags("kind", kindLabel(l.kind()), "route", l.route()).register(registry));
+        }
+        c.increment();
+    }
+
+    /** The count of checks so far for one label set (for tests and the console). */
+    public double policyLookupCount(LookupObserver.Kind kind, String routeId, LookupObserver.Result result) {
+        Counter c = policyLookups.get(new LookupLabels(kind, routeId, result.name().toLowerCase(java.util.Locale.ROOT)));
+        return c == null ? 0 : c.count();
+    }
+
+    private static String kindLabel(LookupObserver.Kind kind) {
+        return kind.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

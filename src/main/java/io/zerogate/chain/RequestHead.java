@@ -36,4 +36,12 @@ public interface RequestHead {
 
     /** All values of a header field, in order; empty when absent. */
     List<String> headers(String name);
+
+    /**
+     * The names of the header fields present, lower-cased, each once. A head built by hand that cannot list its
+     * fields has none.
+     */
+    default List<String> headerNames() {
+        return List.of();
+    }
 }

@@ -22,6 +22,7 @@ final class PolicyBinder {
     private static final Duration DEFAULT_OWNER_TTL = Duration.ofSeconds(30);
     private static final Duration DEFAULT_DECISION_TTL = Duration.ofSeconds(5);
     private static final Duration MAX_TTL = Duration.ofHours(1);
+    private static final Pattern NO_CACHE = Pattern.compile("0(ms|s|m|h)?");
 
     private PolicyBinder() {}
 
@@ -107,9 +108,15 @@ final class PolicyBinder {
         ConfigMapping m = node.mapping("url", "subject", "timeout", "cache_ttl", "mode");
         ConfigValue url = m.required("url").string();
         Matcher placeholders = PLACEHOLDER.matcher(url.text());
+        int authorityEnd = authorityEnd(url.text());
         int count = 0;
         while (placeholders.find()) {
             String name = placeholders.group(1);
+            if (placeholders.start() < authorityEnd) {
+                // A request's path parameter must never choose which host the gateway calls.
+                throw url.error("owner url has {" + name + "} before its path (expected placeholders only in the path"
+                        + " or query, after scheme://host[:port]/)");
+            }
             if (!pathParameters.contains(name)) {
                 String known = pathParameters.isEmpty() ? "none" : String.join(", ", pathParameters);
                 throw url.error("owner url uses {" + name + "}, which is not a path parameter of this route (known: "
@@ -129,6 +136,19 @@ final class PolicyBinder {
                 mode(m), node.line());
     }
 
+    /** Where the path of {@code url} starts: after {@code scheme://authority}; the end when it has no path. */
+    private static int authorityEnd(String url) {
+        int scheme = url.indexOf("://");
+        int from = scheme < 0 ? 0 : scheme + 3;
+        for (int i = from; i < url.length(); i++) {
+            char c = url.charAt(i);
+            if (c == '/' || c == '?' || c == '#') {
+                return i;
+            }
+        }
+        return url.length();
+    }
+
     private static RoutePolicy.DecisionPoint decisionPoint(ConfigNode node) throws ConfigException {
         ConfigMapping m = node.mapping("url", "timeout", "cache_ttl", "mode");
         URI url = IdentityBinder.fetchableUrl(m.required("url").string());
@@ -144,9 +164,14 @@ final class PolicyBinder {
     }
 
     private static Duration ttl(ConfigMapping m, Duration fallback) throws ConfigException {
+        ConfigNode node = m.optional("cache_ttl");
+        if (node != null && node.isScalar() && NO_CACHE.matcher(node.string().text()).matches()) {
+            // Zero turns the cache off: every request asks.
+            return Duration.ZERO;
+        }
         Duration ttl = m.duration("cache_ttl", fallback);
         if (ttl.compareTo(MAX_TTL) > 0) {
-            throw m.required("cache_ttl").error("cache_ttl " + ConfigNode.format(ttl) + " (expected: at most 1h)");
+            throw m.required("cache_ttl").error("cache_ttl " + ConfigNode.format(ttl) + " (expected: 0 for no cache, or at most 1h)");
         }
         return ttl;
     }

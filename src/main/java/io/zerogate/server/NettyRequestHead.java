@@ -85,4 +85,13 @@ final class NettyRequestHead implements RequestHead {
     public List<String> headers(String name) {
         return headers.getAll(name);
     }
+
+    @Override
+    public List<String> headerNames() {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (String name : headers.names()) {
+            names.add(name.toLowerCase(java.util.Locale.ROOT));
+        }
+        return List.copyOf(names);
+    }
 }

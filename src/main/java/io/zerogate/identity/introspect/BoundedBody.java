@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * Collects a response body up to a bound, and fails (cancelling the rest of the transfer) once it grows past it,
  * so that a misbehaving endpoint cannot make the gateway buffer without limit.
  */
-final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+public final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
 
     private final int maxBytes;
     private final CompletableFuture<byte[]> body = new CompletableFuture<>();
@@ -29,7 +29,7 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
     }
 
     /** A body handler that bounds every response's body. */
-    static HttpResponse.BodyHandler<byte[]> handler(int maxBytes) {
+    public static HttpResponse.BodyHandler<byte[]> handler(int maxBytes) {
         return info -> new BoundedBody(maxBytes);
     }
 
