@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * route's {@code cache_ttl}, keyed by the SHA-256 of the URL and the input without {@code now}; failures are not
  * cached. Concurrent requests with the same input share one call.
  */
-final class DecisionPointClient {
+final class DecisionPointClient implements DecisionSource {
 
     /** Bound on cached decisions over all routes. */
     static final int MAX_ENTRIES = 10_000;
@@ -37,13 +37,8 @@ final class DecisionPointClient {
         this.nanos = Objects.requireNonNull(nanos, "nanos");
     }
 
-    /**
-     * The decision for one request; never completes exceptionally.
-     *
-     * @param facts the input without {@code now}, serialised: the cache key
-     * @param body  makes the request body (facts with {@code now}) when a call is needed
-     */
-    CompletableFuture<DecisionAnswer> decide(String routeId, URI url, byte[] facts, Supplier<byte[]> body,
+    @Override
+    public CompletableFuture<DecisionAnswer> decide(String routeId, URI url, byte[] facts, Supplier<byte[]> body,
                                              Duration timeout, Duration ttl) {
         InputDigest key = InputDigest.of(url, facts);
         DecisionAnswer cached = cache.cached(key);

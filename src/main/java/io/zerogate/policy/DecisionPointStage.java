@@ -34,11 +34,11 @@ public final class DecisionPointStage implements Stage {
 
     private final Map<String, Delegation> byRoute;
     private final Set<String> hiddenHeaders;
-    private final DecisionPointClient client;
+    private final DecisionSource client;
     private final LookupObserver observer;
     private final Clock clock;
 
-    private DecisionPointStage(Map<String, Delegation> byRoute, Set<String> hiddenHeaders, DecisionPointClient client,
+    private DecisionPointStage(Map<String, Delegation> byRoute, Set<String> hiddenHeaders, DecisionSource client,
                                LookupObserver observer, Clock clock) {
         this.byRoute = byRoute;
         this.hiddenHeaders = hiddenHeaders;
@@ -56,6 +56,12 @@ public final class DecisionPointStage implements Stage {
      */
     public static DecisionPointStage compile(GatewayConfig config, HttpClient http, Clock clock, LongSupplier nanos,
                                              LookupObserver observer) {
+        return compile(config, new DecisionPointClient(http, clock, observer, nanos), clock, observer);
+    }
+
+    /** The decision points of every route of a configuration, answered by {@code decisions}. */
+    static DecisionPointStage compile(GatewayConfig config, DecisionSource decisions, Clock clock,
+                                      LookupObserver observer) {
         Map<String, Delegation> byRoute = new HashMap<>();
         for (RouteConfig route : config.routes()) {
             RoutePolicy.DecisionPoint opa = route.policy().opa();
@@ -64,7 +70,7 @@ public final class DecisionPointStage implements Stage {
             }
         }
         return new DecisionPointStage(Map.copyOf(byRoute), DecisionInput.hiddenHeaders(config.identity()),
-                new DecisionPointClient(http, clock, observer, nanos), observer, clock);
+                decisions, observer, clock);
     }
 
     /** One route's decision point and whether its refusals are only recorded. */

@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
  * cached per route and URL for the route's {@code cache_ttl}; "not found" and failures are not, so that a new object,
  * or a service that recovers, is seen on the next request. Concurrent requests for the same object share one call.
  */
-final class OwnerDirectory {
+final class OwnerDirectory implements OwnerSource {
 
     /** Bound on cached answers over all routes. */
     static final int MAX_ENTRIES = 10_000;
@@ -31,8 +31,8 @@ final class OwnerDirectory {
         this.nanos = Objects.requireNonNull(nanos, "nanos");
     }
 
-    /** Who owns the object at {@code url}, for a request on {@code routeId}; never completes exceptionally. */
-    CompletableFuture<OwnerAnswer> owners(String routeId, URI url, Duration timeout, Duration ttl) {
+    @Override
+    public CompletableFuture<OwnerAnswer> owners(String routeId, URI url, Duration timeout, Duration ttl) {
         Key key = new Key(routeId, url.toString());
         OwnerAnswer cached = cache.cached(key);
         if (cached != null) {

@@ -35,10 +35,10 @@ public final class OwnershipStage implements Stage {
     private static final CompletableFuture<Decision> PROCEED = CompletableFuture.completedFuture(Decision.proceed());
 
     private final Map<String, CompiledLookup> byRoute;
-    private final OwnerDirectory directory;
+    private final OwnerSource directory;
     private final LookupObserver observer;
 
-    private OwnershipStage(Map<String, CompiledLookup> byRoute, OwnerDirectory directory, LookupObserver observer) {
+    private OwnershipStage(Map<String, CompiledLookup> byRoute, OwnerSource directory, LookupObserver observer) {
         this.byRoute = byRoute;
         this.directory = directory;
         this.observer = observer;
@@ -53,6 +53,12 @@ public final class OwnershipStage implements Stage {
      */
     public static OwnershipStage compile(GatewayConfig config, HttpClient http, Clock clock, LongSupplier nanos,
                                          LookupObserver observer) throws ConfigException {
+        return compile(config, new OwnerDirectory(http, clock, observer, nanos), clock, observer);
+    }
+
+    /** Compiles the owner lookups of every route, answered by {@code owners}. */
+    static OwnershipStage compile(GatewayConfig config, OwnerSource owners, Clock clock, LookupObserver observer)
+            throws ConfigException {
         Map<String, CompiledLookup> byRoute = new HashMap<>();
         for (RouteConfig route : config.routes()) {
             RoutePolicy.OwnerLookup lookup = route.policy().owner();
@@ -76,7 +82,7 @@ public final class OwnershipStage implements Stage {
             }
             byRoute.put(route.id(), new CompiledLookup(url, subject, lookup, lookup.shadow() || route.policy().shadow()));
         }
-        return new OwnershipStage(Map.copyOf(byRoute), new OwnerDirectory(http, clock, observer, nanos), observer);
+        return new OwnershipStage(Map.copyOf(byRoute), owners, observer);
     }
 
     /** One route's lookup, ready to run. */
