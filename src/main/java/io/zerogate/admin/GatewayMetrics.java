@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * the health of every upstream target, and refused calls to the admin API. Meters are created once per label set and cached, so recording an
  * outcome costs a map lookup and two atomic updates.
  */
-public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver, StageObserver {
+public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver, StageObserver,
+        io.zerogate.posture.PostureObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
@@ -274,5 +275,35 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
     public double requestCount(String listener, @Nullable String route, int status, String decision) {
         Counter c = requests.get(new Labels(listener, route == null ? "-" : route, status, decision));
         return c == null ? 0 : c.count();
+    }
+
+    // Device posture: one counter per source and result, registered up front so that failures show as a rise from 0.
+    private final Counter[][] postureChecks = postureCounters();
+
+    private Counter[][] postureCounters() {
+        Source[] sources = Source.values();
+        Result[] results = Result.values();
+        Counter[][] counters = new Counter[sources.length][results.length];
+        for (Source source : sources) {
+            for (Result result : results) {
+                counters[source.ordinal()][result.ordinal()] = Counter.builder("zerogate_posture_checks")
+                        .description("device checks by how the device's facts were sought and what the check came to")
+                        .tags("source", source.name().toLowerCase(java.util.Locale.ROOT),
+                                "result", result.name().toLowerCase(java.util.Locale.ROOT))
+                        .register(registry);
+            }
+        }
+        return counters;
+    }
+
+    /** Counts one device check ({@code zerogate_posture_checks_total}, by source and result). */
+    @Override
+    public void checked(Source source, Result result) {
+        postureChecks[source.ordinal()][result.ordinal()].increment();
+    }
+
+    /** Device checks counted so far for one source and result (for tests and the console). */
+    public double postureChecks(Source source, Result result) {
+        return postureChecks[source.ordinal()][result.ordinal()].count();
     }
 }
