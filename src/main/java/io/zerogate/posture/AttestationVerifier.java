@@ -134,13 +134,18 @@ final class AttestationVerifier {
             }
         }
         JWTClaimsSet claims;
+        Map<String, Object> raw;
         try {
             claims = jwt.getJWTClaimsSet();
+            raw = jwt.getPayload().toJSONObject();
         } catch (ParseException e) {
             return DeviceFacts.invalid("attestation claims are not a JSON object with well-typed registered claims");
         }
+        if (raw == null) {
+            return DeviceFacts.invalid("attestation claims are not a JSON object");
+        }
         Instant now = clock.instant();
-        PostureAnswer answer = claims(claims, now);
+        PostureAnswer answer = claims(claims, raw, now);
         if (answer instanceof PostureAnswer.Known known) {
             Instant expiresAt = claims.getExpirationTime().toInstant();
             Instant tooOld = claims.getIssueTime().toInstant().plus(config.maxAge());
@@ -149,7 +154,7 @@ final class AttestationVerifier {
         return answer;
     }
 
-    private PostureAnswer claims(JWTClaimsSet claims, Instant now) {
+    private PostureAnswer claims(JWTClaimsSet claims, Map<String, Object> raw, Instant now) {
         if (!config.issuer().equals(claims.getIssuer())) {
             return DeviceFacts.invalid(claims.getIssuer() == null ? "attestation has no iss" : "iss is not the posture issuer");
         }
@@ -179,7 +184,13 @@ final class AttestationVerifier {
         if (claims.getNotBeforeTime() != null && claims.getNotBeforeTime().toInstant().isAfter(now.plus(DeviceFacts.CLOCK_SKEW))) {
             return DeviceFacts.invalid("attestation is not valid before " + claims.getNotBeforeTime().toInstant());
         }
-        Map<String, Object> all = claims.getClaims();
+        Map<String, Object> all = raw;
+        for (String name : List.of("iss", "sub")) {
+            if (all.get(name) != null && !(all.get(name) instanceof String)) {
+                // Nimbus reads a numeric sub as text; an issuer that sends one is not understood.
+                return DeviceFacts.invalid(name + " is not a string");
+            }
+        }
         if (!(all.get("device_id") instanceof String id) || !DeviceFacts.plausibleText(id)) {
             return DeviceFacts.invalid("device_id is missing, not a string, or not a plausible id");
         }
