@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * issuer's (fetched before use, refreshed in the background, refetched for an unknown key id, the last good set
  * used while the issuer is unreachable up to a bound). One cache per key location lives for the life of the
  * process, so a reload that keeps the posture issuer keeps its keys; {@link #retain} closes the ones the
- * configuration in force no longer uses.
+ * configuration in force no longer uses (including one created for a configuration that was then refused), and
+ * {@link #close} closes them all at shutdown.
  */
 public final class PostureKeys implements AutoCloseable {
 
