@@ -37,6 +37,8 @@ import io.zerogate.policy.OwnershipStage;
 import io.zerogate.policy.RequirementsStage;
 import io.zerogate.policy.RouteAccessStage;
 import io.zerogate.policy.SegmentationStage;
+import io.zerogate.posture.PostureKeys;
+import io.zerogate.posture.PostureStage;
 import io.zerogate.server.GatewayServer;
 import io.zerogate.server.RuntimeSnapshot;
 import io.zerogate.server.Transport;
@@ -107,20 +109,23 @@ public final class Gateway implements AutoCloseable {
      * What the credential checkers share for the life of the process: the HTTP client that fetches keys and
      * introspects tokens (its own threads, never an event loop), the scheduler of key refreshes, and the clock.
      */
-    private record IdentityRuntime(HttpClient http, ScheduledExecutorService scheduler, Clock clock) implements AutoCloseable {
+    private record IdentityRuntime(HttpClient http, ScheduledExecutorService scheduler, Clock clock,
+                                   PostureKeys postureKeys) implements AutoCloseable {
 
         static IdentityRuntime create() {
             HttpClient http = HttpClient.newBuilder()
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .connectTimeout(Duration.ofSeconds(5))
                     .build();
-            return new IdentityRuntime(http,
-                    Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("zerogate-identity", true)),
-                    Clock.systemUTC());
+            ScheduledExecutorService scheduler =
+                    Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("zerogate-identity", true));
+            return new IdentityRuntime(http, scheduler, Clock.systemUTC(),
+                    new PostureKeys(http, scheduler, Clock.systemUTC()));
         }
 
         @Override
         public void close() {
+            postureKeys.close();
             scheduler.shutdownNow();
             http.shutdownNow();
         }
@@ -332,11 +337,14 @@ public final class Gateway implements AutoCloseable {
             OwnershipStage owner = OwnershipStage.compile(config, identity.http(), identity.clock(), System::nanoTime, metrics);
             DecisionPointStage decisionPoint = DecisionPointStage.compile(config, identity.http(), identity.clock(),
                     System::nanoTime, metrics);
+            PostureStage posture = PostureStage.create(config.posture(), identity.postureKeys(), identity.http(),
+                    identity.clock(), metrics);
             Chain chain = new Chain(List.of(
                     new ChainStep("network", new NetworkStage(config.networks(), config.routes(), blocks)),
                     new ChainStep("client-certificate", new ClientCertificateStage()),
                     new ChainStep("identity", new IdentityStage(authenticators)),
                     new ChainStep("segmentation", new SegmentationStage()),
+                    new ChainStep("posture", posture),
                     new ChainStep("requirements", new RequirementsStage(identity.clock())),
                     new ChainStep("route-access", new RouteAccessStage()),
                     new ChainStep("policy", policy),
@@ -383,6 +391,7 @@ public final class Gateway implements AutoCloseable {
             compiled.authenticators().closeReplaced(replaced);
         }
         limits = compiled.limits();
+        identity.postureKeys().retain(next.config().config().posture());
         SharedState replacedState = state;
         state = compiled.state();
         if (replacedState != compiled.state()) {

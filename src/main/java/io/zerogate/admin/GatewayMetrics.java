@@ -14,6 +14,7 @@ import io.zerogate.chain.OutcomeSink;
 import io.zerogate.limits.LimitObserver;
 import io.zerogate.policy.PolicyObserver;
 import io.zerogate.policy.LookupObserver;
+import io.zerogate.posture.PostureObserver;
 import io.zerogate.server.Http2Events;
 import io.zerogate.server.TlsEvents;
 import io.zerogate.upstream.UpstreamService;
@@ -32,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * outcome costs a map lookup and two atomic updates.
  */
 public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events, LimitObserver, StageObserver,
-        PolicyObserver, LookupObserver {
+        PolicyObserver, LookupObserver, PostureObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
@@ -370,5 +371,35 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
 
     private static String kindLabel(LookupObserver.Kind kind) {
         return kind.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    // Device posture: one counter per source and result, registered up front so that failures show as a rise from 0.
+    private final Counter[][] postureChecks = postureCounters();
+
+    private Counter[][] postureCounters() {
+        PostureObserver.Source[] sources = PostureObserver.Source.values();
+        PostureObserver.Result[] results = PostureObserver.Result.values();
+        Counter[][] counters = new Counter[sources.length][results.length];
+        for (PostureObserver.Source source : sources) {
+            for (PostureObserver.Result result : results) {
+                counters[source.ordinal()][result.ordinal()] = Counter.builder("zerogate_posture_checks")
+                        .description("device checks by how the device's facts were sought and what the check came to")
+                        .tags("source", source.name().toLowerCase(java.util.Locale.ROOT),
+                                "result", result.name().toLowerCase(java.util.Locale.ROOT))
+                        .register(registry);
+            }
+        }
+        return counters;
+    }
+
+    /** Counts one device check ({@code zerogate_posture_checks_total}, by source and result). */
+    @Override
+    public void checked(PostureObserver.Source source, PostureObserver.Result result) {
+        postureChecks[source.ordinal()][result.ordinal()].increment();
+    }
+
+    /** Device checks counted so far for one source and result (for tests and the console). */
+    public double postureChecks(PostureObserver.Source source, PostureObserver.Result result) {
+        return postureChecks[source.ordinal()][result.ordinal()].count();
     }
 }

@@ -121,7 +121,7 @@ public final class ConfigLoader {
         }
         checkVersion(new ConfigNode(document, version.value(), "version"));
         ConfigMapping m = top.mapping("version", "listeners", "admin", "trusted_proxies", "workloads", "identity",
-                "state", "limits", "rate_limits", "audit", "tracing", "timeouts", "services", "routes", "networks", "network");
+                "state", "limits", "rate_limits", "audit", "tracing", "timeouts", "services", "routes", "networks", "network", "posture");
         List<ListenerConfig> listeners = listeners(m.required("listeners"));
         AdminConfig admin = admin(m.optional("admin"));
         TrustedProxies trustedProxies = trustedProxies(m.optional("trusted_proxies"));
@@ -136,18 +136,23 @@ public final class ConfigLoader {
         NetworksConfig networks = NetworkBinder.bind(m.optional("networks"), m.optional("network"));
         List<RouteConfig> routes = RouteBinder.bind(m.required("routes"), services.keySet(), identity, limitIds,
                 networks.named());
+        PostureConfig posture = PostureBinder.posture(m.optional("posture"), identity);
+        PostureBinder.checkRoutes(document.source(), routes, posture);
         AuditConfig audit = AuditBinder.audit(m.optional("audit"), document.references().baseDirectory(),
-                credentialHeaders(identity));
+                credentialHeaders(identity, posture));
         TracingConfig tracing = AuditBinder.tracing(m.optional("tracing"));
         return new GatewayConfig(document.source(), 1, listeners, admin, trustedProxies, workloads, identity, state,
-                limits, rateLimits, audit, tracing, timeouts, services, routes, networks, null);
+                limits, rateLimits, audit, tracing, timeouts, services, routes, networks, posture);
     }
 
-    /** Request headers the identity section reads credentials from: never copied into audit records. */
-    private static java.util.Set<String> credentialHeaders(IdentityConfig identity) {
+    /** Request headers credentials (and device attestations) are read from: never copied into audit records. */
+    private static java.util.Set<String> credentialHeaders(IdentityConfig identity, @Nullable PostureConfig posture) {
         java.util.Set<String> names = new java.util.HashSet<>();
         if (identity.apiKeys() != null) {
             names.add(identity.apiKeys().header().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (posture != null && posture.attestation() != null) {
+            names.add(posture.attestation().header().toLowerCase(java.util.Locale.ROOT));
         }
         return names;
     }

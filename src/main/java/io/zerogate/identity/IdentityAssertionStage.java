@@ -5,6 +5,7 @@ import io.zerogate.chain.Exchange;
 import io.zerogate.chain.Stage;
 import io.zerogate.config.AssertionConfig;
 import io.zerogate.identity.assertion.AssertionSigner;
+import io.zerogate.posture.Device;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
@@ -34,10 +35,15 @@ public final class IdentityAssertionStage implements Stage {
         if (subject != null && signer != null) {
             // Setting replaces every inbound field of that name.
             exchange.upstreamEdits().setHeader(config.header(),
-                    signer.sign(subject, exchange.route().service().name(), exchange.requestId(), null));
+                    signer.sign(subject, exchange.route().service().name(), exchange.requestId(), deviceId(exchange)));
         } else if (exchange.request().header(config.header()) != null) {
             exchange.upstreamEdits().removeHeader(config.header());
         }
         return PROCEED;
+    }
+
+    private static @Nullable String deviceId(Exchange exchange) {
+        Device device = exchange.get(Device.KEY);
+        return device == null ? null : device.id();
     }
 }

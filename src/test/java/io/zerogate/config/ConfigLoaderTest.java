@@ -150,7 +150,7 @@ class ConfigLoaderTest {
         ConfigException e = rejected(HEAD + "routes: []\nlisteners_v2: []\n");
 
         assertProblem(e, 8, "listeners_v2", "unknown key 'listeners_v2' (allowed: version, listeners, admin, trusted_proxies, "
-                + "workloads, identity, state, limits, rate_limits, audit, tracing, timeouts, services, routes, networks, network)");
+                + "workloads, identity, state, limits, rate_limits, audit, tracing, timeouts, services, routes, networks, network, posture)");
     }
 
     @Test
