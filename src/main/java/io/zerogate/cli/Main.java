@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "zerogate", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "ZeroGate: a zero-trust API gateway that verifies every request.",
         subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, ApiKeyCommand.class, AdminCommand.class,
-                AuditCommand.class, DevIssuerCommand.class, VersionCommand.class,
+                AuditCommand.class, PolicyCommand.class, DevIssuerCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

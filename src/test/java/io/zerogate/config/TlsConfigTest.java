@@ -166,7 +166,7 @@ class TlsConfigTest {
                   - id: r
                     match: { path: /x }
                     service: s
-                    require: { device: compliant }
-                """)).isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'device' (allowed: client_certificate, scopes, mfa, acr, max_auth_age, bound_token)");
+                    require: { client_cert: true }
+                """)).isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'client_cert' (allowed: client_certificate, scopes, roles, mfa, acr, max_auth_age, bound_token, device)");
     }
 }
