@@ -60,7 +60,7 @@ export ZEROGATE_JAVA_OPTS=${ZEROGATE_JAVA_OPTS:-$(default_java_opts)}
 #   5. optionally write check_h2_push — run once ZeroGate forwards; a non-zero return stops the
 #      benchmark (for proving the configuration does what the scenario claims).
 # ---------------------------------------------------------------------------------------------
-ZG_SCENARIOS=(forward tls h2 jwt jwt-uncached local-limit redis-limit audit)
+ZG_SCENARIOS=(forward tls h2 jwt jwt-uncached local-limit redis-limit audit full-chain)
 declare -A SCENARIO_DESC=(
   [forward]="plain HTTP/1.1 forwarding on a public route (no auth, no limits)"
   [tls]="forwarding behind TLS 1.3 (TLS_AES_128_GCM_SHA256, keep-alive), compared with nginx behind TLS"
@@ -70,6 +70,7 @@ declare -A SCENARIO_DESC=(
   [local-limit]="as forward plus one GCRA limit counting every request on the embedded store (never refusing)"
   [redis-limit]="as local-limit with the count in a redis-server on loopback (started by the script)"
   [audit]="as forward plus the audit trail: one hash-chained record per request to the file sink, signed checkpoints"
+  [full-chain]="every request carries an RS256 token and a device attestation, meets require.device: compliant, passes 3 CEL rules, one local GCRA limit and the audit trail"
 )
 declare -A SCENARIO_PEER=(
   [forward]=nginx
@@ -80,9 +81,10 @@ declare -A SCENARIO_PEER=(
   [local-limit]=nginx
   [redis-limit]=nginx
   [audit]=nginx
+  [full-chain]=nginx
 )
 # Scenarios that add one thing to another are also compared with it, when both run.
-declare -A SCENARIO_BASE=([local-limit]=forward [redis-limit]=forward [audit]=forward)
+declare -A SCENARIO_BASE=([local-limit]=forward [redis-limit]=forward [audit]=forward [full-chain]=forward)
 
 # The load tool per scenario and per nginx peer; wrk unless named here.
 declare -A SCENARIO_TOOL=([h2]=h2load [nginx-h2]=h2load)
@@ -357,6 +359,90 @@ check_audit() {
   done
   log "no audit record for request $id in $TMP_DIR/audit"
   return 1
+}
+
+# --- full-chain: every stage of the chain on every request ---------------------------------------
+# The jwt scenario's token, plus a device attestation from the same development issuer acting as the
+# device management service (a separate audience, compliant facts, the same user as the token), a
+# route that requires a compliant device and allows only when three CEL rules hold (a scope, the
+# device's facts, the client network), the local-limit scenario's GCRA limit and the audit scenario's
+# file trail. Compared with nginx forwarding plainly: what the whole zero-trust chain costs.
+BENCH_ATTESTATION=""
+
+config_full_chain() {
+  ensure_dev_issuer
+  mint_bench_token
+  mint_bench_attestation
+  mkdir -p "$TMP_DIR/state"
+  rm -rf "$TMP_DIR/audit"
+  zerogate_yaml "" "identity:
+  assertion: { enabled: false }
+  issuers:
+    - name: bench
+      issuer: $DEV_ISSUER_URL
+      audiences: [bench]
+      algorithms: [RS256]
+      max_token_lifetime: 2h
+posture:
+  attestation:
+    header: Device-Attestation
+    issuer: $DEV_ISSUER_URL
+    jwks_uri: $DEV_ISSUER_URL/jwks
+    audience: bench-posture
+    algorithms: [RS256]
+    max_age: 2h
+state: { store: local, data_dir: $TMP_DIR/state }
+$(limit_lines)
+audit:
+  file: { directory: $TMP_DIR/audit }
+" "authenticate: [bench]
+    require: { device: compliant }
+    allow:
+      - { id: scope, when: '\"bench\" in subject.scopes' }
+      - { id: device, when: 'device.disk_encrypted && device.edr_running' }
+      - { id: network, when: 'cidr(network.ip, \"127.0.0.0/8\")' }" >"$1"
+}
+
+# An attestation for the benchmark's user and device, as long-lived as the token.
+mint_bench_attestation() {
+  local response claims='{"device_id":"bench-device","managed":true,"compliant":true,"disk_encrypted":true,"edr_running":true,"os":"Linux"}'
+  response=$(curl -sS --max-time 10 -d sub=bench-user -d aud=bench-posture --data-urlencode "claims=$claims" \
+    -d "ttl=$BENCH_TOKEN_TTL" "$DEV_ISSUER_URL/token") || die "no answer from $DEV_ISSUER_URL/token"
+  BENCH_ATTESTATION=$(sed -n 's/.*"access_token":"\([A-Za-z0-9_.-]*\)".*/\1/p' <<<"$response")
+  [[ $BENCH_ATTESTATION =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]] \
+    || die "the development issuer did not issue an attestation: $response"
+}
+
+scenario_full_chain() {
+  SC_URL="http://127.0.0.1:$ZG_PORT/"
+  SC_HEADERS=("Authorization: Bearer $BENCH_TOKEN" "Device-Attestation: $BENCH_ATTESTATION" "$LIMIT_HEADER")
+  SC_WRK_ARGS=()
+}
+
+# Every part must really decide: no token, no attestation, or an attestation for another user is
+# refused; an allowed request is audited.
+check_full_chain() {
+  local code other
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Device-Attestation: $BENCH_ATTESTATION" "$SC_URL" 2>/dev/null || true)
+  if [[ $code != 401 ]]; then
+    log "ZeroGate answered $code to a request without a token (expected 401)"
+    return 1
+  fi
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $BENCH_TOKEN" "$SC_URL" 2>/dev/null || true)
+  if [[ $code != 403 ]]; then
+    log "ZeroGate answered $code to a request without a device attestation (expected 403)"
+    return 1
+  fi
+  other=$(curl -sS --max-time 10 -d sub=someone-else -d aud=bench-posture \
+    --data-urlencode 'claims={"device_id":"d","managed":true,"compliant":true}' "$DEV_ISSUER_URL/token" \
+    | sed -n 's/.*"access_token":"\([A-Za-z0-9_.-]*\)".*/\1/p')
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $BENCH_TOKEN" \
+    -H "Device-Attestation: $other" "$SC_URL" 2>/dev/null || true)
+  if [[ $code != 403 ]]; then
+    log "ZeroGate answered $code to another user's device attestation (expected 403)"
+    return 1
+  fi
+  check_audit
 }
 
 check_local_limit() {
@@ -1131,7 +1217,7 @@ done
     echo "limit:       GCRA $LIMIT_RATE on every request, keyed by '$LIMIT_HEADER' (one key; never refuses)"
   fi
   if [[ -n $DEV_ISSUER_URL ]]; then
-    echo "jwt token:   RS256 (2048-bit key) from zerogate dev-issuer, ${#BENCH_TOKEN} bytes, sent as 'Authorization: Bearer' on every request of nginx-jwt, jwt and jwt-uncached"
+    echo "jwt token:   RS256 (2048-bit key) from zerogate dev-issuer, ${#BENCH_TOKEN} bytes, sent as 'Authorization: Bearer' on every request of nginx-jwt, jwt, jwt-uncached and full-chain"
   fi
 } >"$OUT_DIR/environment.txt"
 # Other work on the machine skews everything; say so where the numbers are read.

@@ -35,6 +35,25 @@ public final class QueryString {
         return values == null ? List.of() : values;
     }
 
+    /** Each parameter's first decoded value, by decoded name, in name order; empty pairs are skipped. */
+    public static java.util.SortedMap<String, String> firstValues(@Nullable String rawQuery) {
+        java.util.SortedMap<String, String> values = new java.util.TreeMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return values;
+        }
+        int start = 0;
+        while (start <= rawQuery.length()) {
+            int end = end(rawQuery, start);
+            if (end > start) {
+                int nameEnd = nameEnd(rawQuery, start, end);
+                values.putIfAbsent(decode(rawQuery.substring(start, nameEnd)),
+                        nameEnd == end ? "" : decode(rawQuery.substring(nameEnd + 1, end)));
+            }
+            start = end + 1;
+        }
+        return values;
+    }
+
     /** The raw query without any occurrence of these parameters (empty pairs dropped too); "" when none remain. */
     public static String without(String rawQuery, List<String> names) {
         StringBuilder out = new StringBuilder(rawQuery.length());

@@ -6,14 +6,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.zerogate.chain.Exchange;
+import io.zerogate.chain.QueryString;
 import io.zerogate.chain.RequestHead;
 import io.zerogate.config.IdentityConfig;
 import io.zerogate.identity.Subject;
 import io.zerogate.network.NetworkContext;
 import io.zerogate.posture.Device;
 import java.net.InetAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -180,36 +179,8 @@ final class DecisionInput {
             }
         }
         r.set("headers", strings(headers));
-        r.set("query", strings(query(head.query())));
+        r.set("query", strings(QueryString.firstValues(head.query())));
         return r;
-    }
-
-    /** Each parameter's first value, names and values decoded as the CEL rules' {@code request.query} has them. */
-    private static Map<String, String> query(@Nullable String raw) {
-        Map<String, String> query = new TreeMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return query;
-        }
-        for (String pair : raw.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-            query.putIfAbsent(name, eq < 0 ? "" : decode(pair.substring(eq + 1)));
-        }
-        return query;
-    }
-
-    private static String decode(String raw) {
-        if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
-            return raw;
-        }
-        try {
-            return URLDecoder.decode(raw, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return raw;
-        }
     }
 
     private static ObjectNode strings(Map<String, String> map) {

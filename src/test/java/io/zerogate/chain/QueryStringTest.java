@@ -27,4 +27,13 @@ class QueryStringTest {
         assertThat(QueryString.without("&&a=1&&", List.of("key"))).isEqualTo("a=1");
         assertThat(QueryString.without("keys=1&key2=2", List.of("key"))).isEqualTo("keys=1&key2=2");
     }
+
+    @Test
+    void firstValuesKeepTheFirstOfEachDecodedNameInNameOrder() {
+        assertThat(QueryString.firstValues("b=2&k%65y=one&key=two&&a&c=%zz"))
+                .containsExactly(java.util.Map.entry("a", ""), java.util.Map.entry("b", "2"),
+                        java.util.Map.entry("c", "%zz"), java.util.Map.entry("key", "one"));
+        assertThat(QueryString.firstValues(null)).isEmpty();
+        assertThat(QueryString.firstValues("&&")).isEmpty();
+    }
 }
