@@ -597,6 +597,15 @@ group_alive() { # PGID — true while any non-zombie process is left in the grou
   return 1
 }
 
+# CPU time (user + system, in clock ticks) of every process in a group so far: the proxy under test,
+# all its threads or workers. Read around a measured run, it gives the CPU each request cost, which
+# other work on the machine disturbs far less than it disturbs throughput.
+group_cpu_ticks() { # PGID
+  awk -v pg="$1" '{ sub(/^.*\) /, ""); if ($3 == pg) t += $12 + $13 } END { printf "%d\n", t }' \
+    /proc/[0-9]*/stat 2>/dev/null || true
+}
+CLK_TCK=$(getconf CLK_TCK)
+
 stop_group() { # PGID
   local pg=$1 i
   if group_alive "$pg"; then
@@ -872,7 +881,9 @@ start_nginx() { # NAME PORT [SCHEME] — the config must already be in $TMP_DIR/
     die "nginx ($name) did not come up on 127.0.0.1:$port"
   fi
   log "nginx ($name) ready on 127.0.0.1:$port (pid $pg)"
+  NGINX_PG[$name]=$pg
 }
+declare -A NGINX_PG=()
 
 # --- ZeroGate --------------------------------------------------------------------------------
 ZG_PORT=""
@@ -977,22 +988,47 @@ parse_wrk() { # FILE
 }
 
 # Results, keyed "TARGET#ROUND" (TARGET: direct, nginx or a scenario name).
-declare -A R_RPS=() R_P50=() R_P99=() R_NON2XX=() R_SOCK=() R_RC=()
+declare -A R_RPS=() R_P50=() R_P99=() R_NON2XX=() R_SOCK=() R_RC=() R_CPU=()
 
 measure() { # TARGET ROUND URL [WRK_ARGS...]
   local target=$1 round=$2 url=$3; shift 3
-  local base=$OUT_DIR/wrk-$target.r$round rc=0 parsed rps p50 p99 non2xx sock
+  local base=$OUT_DIR/wrk-$target.r$round rc=0 parsed rps p50 p99 non2xx sock pg cpu0=""
   if (( WARMUP > 0 )); then
     log "$target round $round: warm-up ${WARMUP}s"
     run_wrk "$base.warmup.txt" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" || true
   fi
   log "$target round $round: measuring ${DURATION}s"
+  pg=$(proxy_group "$target")
+  [[ -n $pg ]] && cpu0=$(group_cpu_ticks "$pg")
   run_wrk "$base.txt" -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url" || rc=$?
+  R_CPU[$target#$round]=NA
+  if [[ -n $cpu0 ]]; then
+    R_CPU[$target#$round]=$(cpu_per_request "$cpu0" "$(group_cpu_ticks "$pg")" "$base.txt")
+  fi
   parsed=$(parse_wrk "$base.txt")
   read -r rps p50 p99 non2xx sock <<<"$parsed"
   R_RPS[$target#$round]=$rps R_P50[$target#$round]=$p50 R_P99[$target#$round]=$p99
   R_NON2XX[$target#$round]=$non2xx R_SOCK[$target#$round]=$sock R_RC[$target#$round]=$rc
-  log "$target round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, socket errors $sock"
+  log "$target round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, socket errors $sock, CPU ${R_CPU[$target#$round]} us/request"
+}
+
+# The process group of what a target measures: the ZeroGate JVM, or the nginx proxy a peer loads;
+# empty for the upstream measured directly.
+proxy_group() { # TARGET
+  case $1 in
+    direct) echo "" ;;
+    nginx|nginx-jwt) echo "${NGINX_PG[proxy]:-}" ;;
+    nginx-tls) echo "${NGINX_PG[proxy-tls]:-}" ;;
+    nginx-h2) echo "${NGINX_PG[proxy-h2]:-}" ;;
+    *) echo "$ZG_PGID" ;;
+  esac
+}
+
+# Microseconds of CPU per request, from the ticks before and after a wrk run and its request count.
+cpu_per_request() { # TICKS_BEFORE TICKS_AFTER WRK_OUTPUT
+  awk -v t0="$1" -v t1="$2" -v hz="$CLK_TCK" '
+    / requests in / { n = $1 }
+    END { if (n > 0 && hz > 0) printf "%.1f\n", (t1 - t0) / hz * 1e6 / n; else print "NA" }' "$3"
 }
 
 # --- h2load and its output ---------------------------------------------------------------------
@@ -1035,7 +1071,15 @@ measure_h2load() { # TARGET ROUND URL
     run_h2load "$base.warmup.txt" "${load[@]}" -D"$WARMUP" "$url" || true
   fi
   log "$target round $round: measuring ${DURATION}s"
+  local pg cpu0=""
+  pg=$(proxy_group "$target")
+  [[ -n $pg ]] && cpu0=$(group_cpu_ticks "$pg")
   run_h2load "$base.txt" "${load[@]}" -D"$DURATION" --log-file="$base.log" "$url" || rc=$?
+  R_CPU[$target#$round]=NA
+  if [[ -n $cpu0 && -s $base.log ]]; then
+    R_CPU[$target#$round]=$(awk -v t0="$cpu0" -v t1="$(group_cpu_ticks "$pg")" -v hz="$CLK_TCK" \
+      'END { if (NR > 0 && hz > 0) printf "%.1f\n", (t1 - t0) / hz * 1e6 / NR; else print "NA" }' "$base.log")
+  fi
   parsed=$(parse_h2load "$base.txt" "$base.log")
   rm -f "$base.log"
   read -r rps p50 p99 non2xx sock <<<"$parsed"
@@ -1283,6 +1327,13 @@ row() { # SCENARIO TARGET KEY NOTE
   printf '%-12s %-10s %12s %10s %10s  %s\n' "$1" "$2" "${R_RPS[$3]}" "${R_P50[$3]}" "${R_P99[$3]}" "$check"
 }
 
+# The mean CPU microseconds per request of a target over its rounds, or NA.
+mean_cpu() { # TARGET
+  local r values=()
+  for (( r = 1; r <= ROUNDS; r++ )); do values+=("${R_CPU[$1#$r]:-NA}"); done
+  printf '%s\n' "${values[@]}" | awk '$1 != "NA" { s += $1; n++ } END { if (n) printf "%.1f\n", s / n; else print "NA" }'
+}
+
 declare -A ZG_BEST=()
 all_keys=(direct#1)
 for (( r = 1; r <= ROUNDS; r++ )); do
@@ -1319,14 +1370,27 @@ done
       "$(ratio "${R_RPS[${ZG_BEST[$sc]}]}" "${R_RPS[${ZG_BEST[$base]}]}")" \
       "$(ratio "${R_P99[${ZG_BEST[$sc]}]}" "${R_P99[${ZG_BEST[$base]}]}")"
   done
+  for sc in "${SELECTED[@]}"; do
+    peer=${SCENARIO_PEER[$sc]}
+    printf 'cpu %s zerogate/%s per request: %s (%s / %s us)\n' "$sc" "$peer" \
+      "$(ratio "$(mean_cpu "$sc")" "$(mean_cpu "$peer")")" "$(mean_cpu "$sc")" "$(mean_cpu "$peer")"
+  done
+  for sc in "${SELECTED[@]}"; do
+    base=${SCENARIO_BASE[$sc]:-}
+    [[ -n $base && -n ${ZG_BEST[$base]:-} ]] || continue
+    printf 'cpu %s zerogate/%s per request: %s (%s / %s us)\n' "$sc" "$base" \
+      "$(ratio "$(mean_cpu "$sc")" "$(mean_cpu "$base")")" "$(mean_cpu "$sc")" "$(mean_cpu "$base")"
+  done
   echo
   echo "Each nginx/ZeroGate row is the best of $ROUNDS rounds by req/s (its p50/p99 come from that same"
-  echo "run); rounds alternate the order (ABBA). Every run, and any errors, are listed below."
+  echo "run); rounds alternate the order (ABBA). The cpu lines compare the CPU time (user + system, all"
+  echo "threads or workers) the proxy under test spent per request, averaged over the rounds. Every run,"
+  echo "and any errors, are listed below."
   echo
-  printf '%-12s %5s %12s %10s %10s %8s %8s %5s\n' target round req/s 'p50(ms)' 'p99(ms)' non-2xx sockerr rc
+  printf '%-12s %5s %12s %10s %10s %8s %8s %5s %10s\n' target round req/s 'p50(ms)' 'p99(ms)' non-2xx sockerr rc 'cpu(us)'
   for key in "${all_keys[@]}"; do
-    printf '%-12s %5s %12s %10s %10s %8s %8s %5s\n' "${key%#*}" "${key#*#}" "${R_RPS[$key]}" \
-      "${R_P50[$key]}" "${R_P99[$key]}" "${R_NON2XX[$key]}" "${R_SOCK[$key]}" "${R_RC[$key]}"
+    printf '%-12s %5s %12s %10s %10s %8s %8s %5s %10s\n' "${key%#*}" "${key#*#}" "${R_RPS[$key]}" \
+      "${R_P50[$key]}" "${R_P99[$key]}" "${R_NON2XX[$key]}" "${R_SOCK[$key]}" "${R_RC[$key]}" "${R_CPU[$key]:-NA}"
   done
   if (( any_bad )); then
     echo
