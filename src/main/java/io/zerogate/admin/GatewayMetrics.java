@@ -10,6 +10,7 @@ import io.zerogate.chain.Decision;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.StageObserver;
+import io.zerogate.chain.StageObserver.StageMeter;
 import io.zerogate.chain.OutcomeSink;
 import io.zerogate.limits.LimitObserver;
 import io.zerogate.policy.PolicyObserver;
@@ -63,7 +64,32 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
     private record Labels(String listener, String route, int status, String decision) {}
 
     /** The meters of one stage of the chain: decisions by outcome, and the time of the sampled runs. */
-    private record StageMeters(Counter proceeded, Timer duration, ConcurrentHashMap<ReasonCode, Counter> denied) {}
+    /** One stage's decision counters and sampled duration. */
+    private final class StageMeters implements StageMeter {
+        private final String stage;
+        private final Counter proceeded;
+        private final Timer duration;
+        private final ConcurrentHashMap<ReasonCode, Counter> denied;
+
+        StageMeters(String stage, Counter proceeded, Timer duration, ConcurrentHashMap<ReasonCode, Counter> denied) {
+            this.stage = stage;
+            this.proceeded = proceeded;
+            this.duration = duration;
+            this.denied = denied;
+        }
+
+        @Override
+        public void decided(Decision decision, long nanos) {
+            if (decision instanceof Decision.Deny deny) {
+                denied.computeIfAbsent(deny.reason(), r -> stageDecisions(stage, r.code())).increment();
+            } else {
+                proceeded.increment();
+            }
+            if (nanos >= 0) {
+                duration.record(nanos, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
 
     /** A name (a listener, a limit) and one word for what happened to it (a failure reason, a reload result). */
     private record NamedOutcome(String name, String outcome) {}
@@ -243,20 +269,23 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
 
     @Override
     public void decided(String stage, Decision decision, long nanos) {
+        stageMeters(stage).decided(decision, nanos);
+    }
+
+    /** The meters of one stage, made on first use and shared by every chain that has the stage. */
+    @Override
+    public StageMeter meter(String stage) {
+        return stageMeters(stage);
+    }
+
+    private StageMeters stageMeters(String stage) {
         StageMeters m = stages.get(stage);
         if (m == null) {
-            m = stages.computeIfAbsent(stage, s -> new StageMeters(stageDecisions(s, "continue"),
+            m = stages.computeIfAbsent(stage, s -> new StageMeters(s, stageDecisions(s, "continue"),
                     Timer.builder("zerogate_stage_duration").description("time a stage of the chain takes (sampled requests)")
                             .tag("stage", s).register(registry), new ConcurrentHashMap<>()));
         }
-        if (decision instanceof Decision.Deny deny) {
-            m.denied().computeIfAbsent(deny.reason(), r -> stageDecisions(stage, r.code())).increment();
-        } else {
-            m.proceeded().increment();
-        }
-        if (nanos >= 0) {
-            m.duration().record(nanos, TimeUnit.NANOSECONDS);
-        }
+        return m;
     }
 
     private Counter stageDecisions(String stage, String decision) {

@@ -27,7 +27,7 @@ public final class Chain {
 
     private final ChainStep[] steps;
     private final long stageTimeoutNanos;
-    private final StageObserver observer;
+    private final StageObserver.StageMeter[] meters;
     private final int timedOneIn;
 
     public Chain(List<ChainStep> steps, Duration stageTimeout) {
@@ -45,7 +45,11 @@ public final class Chain {
         }
         this.timedOneIn = timedOneIn;
         this.steps = steps.toArray(ChainStep[]::new);
-        this.observer = Objects.requireNonNull(observer, "observer");
+        Objects.requireNonNull(observer, "observer");
+        this.meters = new StageObserver.StageMeter[this.steps.length];
+        for (int i = 0; i < this.steps.length; i++) {
+            meters[i] = observer.meter(this.steps[i].name());
+        }
         if (stageTimeout.isNegative() || stageTimeout.isZero()) {
             throw new IllegalArgumentException("stageTimeout: " + stageTimeout + " (expected: > 0)");
         }
@@ -75,7 +79,7 @@ public final class Chain {
                 return result;
             }
             Decision d = settled(steps[i], answer);
-            observe(steps[i], d, timed, started);
+            observe(i, d, timed, started);
             if (d instanceof Decision.Deny) {
                 return CompletableFuture.completedFuture(d);
             }
@@ -83,11 +87,11 @@ public final class Chain {
         return CompletableFuture.completedFuture(Decision.proceed());
     }
 
-    private void observe(ChainStep step, Decision d, boolean timed, long started) {
+    private void observe(int index, Decision d, boolean timed, long started) {
         try {
-            observer.decided(step.name(), d, timed ? System.nanoTime() - started : -1);
+            meters[index].decided(d, timed ? System.nanoTime() - started : -1);
         } catch (RuntimeException e) {
-            log.warn("stage observer failed for stage {}", step.name(), e);
+            log.warn("stage observer failed for stage {}", steps[index].name(), e);
         }
     }
 
@@ -104,7 +108,7 @@ public final class Chain {
             timer.cancel(false);
             Runnable resume = () -> {
                 Decision decision = settled(step, answer);
-                observe(step, decision, timed, started);
+                observe(index, decision, timed, started);
                 if (decision instanceof Decision.Deny) {
                     result.complete(decision);
                     return;
@@ -117,7 +121,7 @@ public final class Chain {
                         return;
                     }
                     Decision nd = settled(steps[i], next);
-                    observe(steps[i], nd, timed, nextStarted);
+                    observe(i, nd, timed, nextStarted);
                     if (nd instanceof Decision.Deny) {
                         result.complete(nd);
                         return;
