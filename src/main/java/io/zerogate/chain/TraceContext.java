@@ -1,6 +1,6 @@
 package io.zerogate.chain;
 
-import java.util.concurrent.ThreadLocalRandom;
+import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,8 +21,6 @@ public record TraceContext(String traceId, String spanId, @Nullable String paren
         return (flags & 0x01) != 0;
     }
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
-
     /**
      * Continues the trace a {@code traceparent} header names, or starts a new one when the header is absent or
      * invalid (a malformed header is not an error: it is replaced, as the specification asks).
@@ -39,12 +37,32 @@ public record TraceContext(String traceId, String spanId, @Nullable String paren
                 return parsed;
             }
         }
-        return new TraceContext(randomHex(32), randomHex(16), null, sampleNew ? 1 : 0, false);
+        return new TraceContext(RandomIds.hex128(), RandomIds.hex64(), null, sampleNew ? 1 : 0, false);
     }
 
     /** The {@code traceparent} value that names the gateway's span as the parent. */
     public String traceparent() {
-        return "00-" + traceId + '-' + spanId + '-' + HEX[(flags >> 4) & 0xF] + HEX[flags & 0xF];
+        if (traceId.length() != 32 || spanId.length() != 16) {
+            return "00-" + traceId + '-' + spanId + '-' + (char) RandomIds.digit(flags >> 4) + (char) RandomIds.digit(flags);
+        }
+        // "00-" trace-id "-" span-id "-" flags: 55 characters, all ASCII.
+        byte[] out = new byte[55];
+        out[0] = '0';
+        out[1] = '0';
+        out[2] = '-';
+        ascii(traceId, out, 3);
+        out[35] = '-';
+        ascii(spanId, out, 36);
+        out[52] = '-';
+        out[53] = RandomIds.digit(flags >> 4);
+        out[54] = RandomIds.digit(flags);
+        return new String(out, StandardCharsets.ISO_8859_1);
+    }
+
+    private static void ascii(String s, byte[] out, int at) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            out[at + i] = (byte) s.charAt(i);
+        }
     }
 
     private static @Nullable TraceContext parse(String h) {
@@ -63,7 +81,7 @@ public record TraceContext(String traceId, String spanId, @Nullable String paren
         if (!isHex(traceId) || !isHex(parentId) || !isHex(flags) || allZero(traceId) || allZero(parentId)) {
             return null;
         }
-        return new TraceContext(traceId, randomHex(16), parentId, Integer.parseInt(flags, 16) & 0x01, true);
+        return new TraceContext(traceId, RandomIds.hex64(), parentId, Integer.parseInt(flags, 16) & 0x01, true);
     }
 
     private static boolean isHex(String s) {
@@ -85,21 +103,4 @@ public record TraceContext(String traceId, String spanId, @Nullable String paren
         return true;
     }
 
-    private static String randomHex(int digits) {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        char[] out = new char[digits];
-        long bits = 0;
-        while (true) {
-            for (int i = 0; i < digits; i++) {
-                if (i % 16 == 0) {
-                    bits = random.nextLong();
-                }
-                out[i] = HEX[(int) (bits >>> (60 - 4 * (i % 16))) & 0xF];
-            }
-            String s = new String(out);
-            if (!allZero(s)) {
-                return s;
-            }
-        }
-    }
 }

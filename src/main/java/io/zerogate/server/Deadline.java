@@ -30,7 +30,11 @@ final class Deadline {
 
     /** Expires {@code timeoutNanos} from now, replacing any earlier setting. */
     void startNanos(long timeoutNanos) {
-        long now = nanoClock.getAsLong();
+        startNanos(timeoutNanos, nanoClock.getAsLong());
+    }
+
+    /** As {@link #startNanos(long)}, counted from {@code now}, a fresh reading of the same clock. */
+    void startNanos(long timeoutNanos, long now) {
         deadline = now + timeoutNanos;
         if (wakeUp == null || wakeUpAt - deadline > 0) {
             if (wakeUp != null) {

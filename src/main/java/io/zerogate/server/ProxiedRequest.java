@@ -85,6 +85,8 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     private long bytesOut;
     private long chainNanos;
     private long upstreamStart;
+    /** When the current connection was asked for (the gateway's clock). */
+    private long connectNanos;
     private long upstreamNanos;
 
     ProxiedRequest(ProxyHandler client, ServerContext server, HttpRequest request, Exchange exchange, TraceContext trace,
@@ -142,14 +144,15 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         if (phase != Phase.DECIDING) {
             return;
         }
-        chainNanos = server.nanoClock.getAsLong() - exchange.startNanos();
+        long now = server.nanoClock.getAsLong();
+        chainNanos = now - exchange.startNanos();
         if (decision instanceof Decision.Deny deny) {
             fail(deny);
             return;
         }
         applyEdits();
         phase = Phase.CONNECTING;
-        connect();
+        connect(now);
     }
 
     /** What the chain asked to change in the forwarded request: credentials out, the gateway's assertion in. */
@@ -175,15 +178,17 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
     }
 
-    private void connect() {
-        UpstreamTarget target = service.pick(server.nanoClock.getAsLong(), failedTarget);
+    /** Picks a target and asks the loop's pool for a connection; {@code now} is a fresh reading of the gateway's clock. */
+    private void connect(long now) {
+        UpstreamTarget target = service.pick(now, failedTarget);
         if (target == null) {
             fail(Decision.deny(ReasonCode.UPSTREAM_UNAVAILABLE, "no available target in service " + serviceConfig.name()));
             return;
         }
         attempts++;
         pickedTarget = target;
-        server.pool(client.ctx().channel().eventLoop()).acquire(service, target, this);
+        connectNanos = now;
+        server.pool(client.ctx().channel().eventLoop()).acquire(service, target, this, now);
     }
 
     @Override
@@ -196,7 +201,8 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         reusedConnection = reused;
         conn.lease(this);
         phase = Phase.FORWARDING;
-        upstreamStart = server.nanoClock.getAsLong();
+        // A pooled connection is handed over at once: the clock read when it was asked for still holds.
+        upstreamStart = reused ? connectNanos : server.nanoClock.getAsLong();
         Channel up = conn.channel();
         up.write(request, up.voidPromise());
         upstreamNeedsFlush = true;
@@ -204,7 +210,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             pendingLast = false;
             up.write(LastHttpContent.EMPTY_LAST_CONTENT, up.voidPromise());
             requestComplete = true;
-            armResponseTimer();
+            armResponseTimer(upstreamStart);
         }
         if (expectContinue) {
             client.writeContinue();
@@ -228,7 +234,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             failedTarget = target;
         }
         if (idempotent && attempts < MAX_ATTEMPTS && attempts < service.targets().size()) {
-            connect();
+            connect(server.nanoClock.getAsLong());
             return;
         }
         if (cause instanceof UpstreamTlsException) {
@@ -277,7 +283,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
             requestComplete = true;
             flushUpstream();
             if (!responseStarted) {
-                armResponseTimer();
+                armResponseTimer(server.nanoClock.getAsLong());
             } else if (phase == Phase.DONE) {
                 finish();
             }
@@ -292,12 +298,12 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
     }
 
-    private void armResponseTimer() {
+    private void armResponseTimer(long now) {
         if (responseTimerArmed) {
             return;
         }
         responseTimerArmed = true;
-        client.responseDeadline().startNanos(serviceConfig.responseTimeout().toNanos());
+        client.responseDeadline().startNanos(serviceConfig.responseTimeout().toNanos(), now);
     }
 
     private void cancelResponseTimer() {
@@ -437,15 +443,16 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     private void finish() {
         UpstreamConnection c = connection;
         connection = null;
+        long now = server.nanoClock.getAsLong();
         if (c != null) {
             // An upstream that answered before it had the whole request body is mid-message: never reuse it.
             if (upstreamKeepAlive && requestComplete) {
-                c.release(serviceConfig.maxConnectionsPerTarget());
+                c.release(serviceConfig.maxConnectionsPerTarget(), now);
             } else {
                 c.discard();
             }
         }
-        record(status, null, false);
+        record(status, null, false, now);
         if (closeClientAfter) {
             // The last write closes the client connection once it is on the wire.
             client.requestFinishedAndClosing();
@@ -483,7 +490,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
                     pendingLast = requestComplete;
                     requestComplete = false;
                     phase = Phase.CONNECTING;
-                    connect();
+                    connect(server.nanoClock.getAsLong());
                 } else if (cause instanceof UpstreamTlsException && !reusedConnection) {
                     // The target refused the new connection by TLS alert after the client side of the handshake
                     // had completed (TLS 1.3 checks the client's certificate then): a failed connect, with a
@@ -498,7 +505,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
                         pendingLast = requestComplete;
                         requestComplete = false;
                         phase = Phase.CONNECTING;
-                        connect();
+                        connect(server.nanoClock.getAsLong());
                     } else {
                         fail(Decision.deny(ReasonCode.UPSTREAM_TLS_FAILED, cause.getMessage()));
                     }
@@ -660,19 +667,22 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
     }
 
     private void record(int statusSent, Decision.@Nullable Deny refusal, boolean aborted) {
+        record(statusSent, refusal, aborted, server.nanoClock.getAsLong());
+    }
+
+    private void record(int statusSent, Decision.@Nullable Deny refusal, boolean aborted, long now) {
         if (recorded) {
             return;
         }
         recorded = true;
         endExchange();
         UpstreamTarget t = pickedTarget;
-        long now = server.nanoClock.getAsLong();
         if (upstreamStart != 0 && upstreamNanos == 0) {
             upstreamNanos = now - upstreamStart;
         }
         server.requestEnded(new ExchangeOutcome(exchange.requestId(), exchange.listener(), trace, exchange.request(),
                 exchange.client(), exchange, exchange.route().id(), exchange.request().method(), statusSent, refusal,
-                t == null ? null : t.address().toString(), bytesIn, bytesOut, now - exchange.startNanos(), chainNanos,
+                t == null ? null : t.url(), bytesIn, bytesOut, now - exchange.startNanos(), chainNanos,
                 upstreamNanos, aborted));
     }
 }

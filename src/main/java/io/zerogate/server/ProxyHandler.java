@@ -32,6 +32,7 @@ import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.RequestHead;
 import io.zerogate.chain.TraceContext;
 import io.zerogate.chain.ProblemResponse;
+import io.zerogate.chain.RandomIds;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.Router;
@@ -45,7 +46,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.jspecify.annotations.Nullable;
@@ -434,7 +434,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         current = r;
         CompletableFuture<Decision> decision = state.chain().run(exchange, ctx().channel().eventLoop()).toCompletableFuture();
         if (decision.isDone()) {
-            r.decided(decision.getNow(Decision.deny(ReasonCode.STAGE_NO_DECISION, "chain answered nothing")));
+            Decision d = decision.getNow(null);
+            r.decided(d != null ? d : Decision.deny(ReasonCode.STAGE_NO_DECISION, "chain answered nothing"));
         } else {
             decision.whenComplete((d, t) -> {
                 Decision settled = t != null || d == null
@@ -708,20 +709,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         headDeadline().clear();
     }
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
     static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
     /** A refused request's target is recorded up to this many characters. */
     private static final int RECORDED_TARGET = 2048;
 
     static String newRequestId() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        long a = random.nextLong();
-        long b = random.nextLong();
-        char[] out = new char[32];
-        for (int i = 0; i < 16; i++) {
-            out[i] = HEX[(int) (a >>> (60 - 4 * i)) & 0xF];
-            out[16 + i] = HEX[(int) (b >>> (60 - 4 * i)) & 0xF];
-        }
-        return new String(out);
+        return RandomIds.hex128();
     }
 }

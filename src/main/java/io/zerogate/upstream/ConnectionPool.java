@@ -90,14 +90,18 @@ public final class ConnectionPool {
      * connect and the handshake.
      */
     public void acquire(UpstreamService service, UpstreamTarget target, Acquisition acquisition) {
+        acquire(service, target, acquisition, System.nanoTime());
+    }
+
+    /** As {@link #acquire(UpstreamService, UpstreamTarget, Acquisition)}, with the caller's reading of the monotonic clock. */
+    public void acquire(UpstreamService service, UpstreamTarget target, Acquisition acquisition, long nowNanos) {
         UpstreamTlsProfile tls = service.tls();
         Key key = new Key(target.address(), tls);
         ArrayDeque<UpstreamConnection> queue = idle.get(key);
         if (queue != null) {
-            long now = System.nanoTime();
             UpstreamConnection c;
             while ((c = queue.pollLast()) != null) {
-                if (c.channel().isActive() && now - c.idleSince() < idleTimeoutNanos) {
+                if (c.channel().isActive() && nowNanos - c.idleSince() < idleTimeoutNanos) {
                     acquisition.onConnected(c, true);
                     return;
                 }
@@ -186,7 +190,7 @@ public final class ConnectionPool {
     }
 
     /** Returns a connection whose exchange completed cleanly; keeps at most {@code maxIdle} per target. */
-    void release(UpstreamConnection connection, int maxIdle) {
+    void release(UpstreamConnection connection, int maxIdle, long nowNanos) {
         if (!connection.channel().isActive()) {
             return;
         }
@@ -195,7 +199,7 @@ public final class ConnectionPool {
             connection.channel().close();
             return;
         }
-        connection.idleSince(System.nanoTime());
+        connection.idleSince(nowNanos);
         queue.addLast(connection);
         // Read so that the pool notices the upstream closing or speaking out of turn.
         connection.channel().read();

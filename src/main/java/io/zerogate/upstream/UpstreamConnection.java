@@ -54,8 +54,13 @@ public final class UpstreamConnection {
 
     /** Ends the lease and keeps the connection for the next request. */
     public void release(int maxIdle) {
+        release(maxIdle, System.nanoTime());
+    }
+
+    /** As {@link #release(int)}, with the caller's reading of the monotonic clock as the moment it went idle. */
+    public void release(int maxIdle, long nowNanos) {
         endLease();
-        pool.release(this, maxIdle);
+        pool.release(this, maxIdle, nowNanos);
     }
 
     /** Ends the lease and closes the connection (its framing can no longer be trusted). */

@@ -3,6 +3,7 @@ package io.zerogate.upstream;
 import io.zerogate.config.ServiceConfig;
 import io.zerogate.config.TargetAddress;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The live state of one upstream target, shared by every event loop: requests in flight, passive health
@@ -12,7 +13,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class UpstreamTarget {
 
     private final TargetAddress address;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** The address as a URL, made once: every exchange's outcome names its target. */
+    private final String url;
+    /**
+     * Exchanges leased to this target. Every exchange on every event loop counts here, so an adder: one shared
+     * counter would bounce between cores twice per request, while only least-in-flight balancing reads it.
+     */
+    private final LongAdder inFlight = new LongAdder();
     private final AtomicInteger connectFailures = new AtomicInteger();
     private volatile long ejectedUntilNanos;
     private volatile boolean ejected;
@@ -20,10 +27,16 @@ public final class UpstreamTarget {
 
     UpstreamTarget(TargetAddress address) {
         this.address = address;
+        this.url = address.toString();
     }
 
     public TargetAddress address() {
         return address;
+    }
+
+    /** The target as a URL, {@code scheme://host:port}. */
+    public String url() {
+        return url;
     }
 
     /** True when neither passive ejection nor failed probes keep the target out of rotation. */
@@ -36,15 +49,15 @@ public final class UpstreamTarget {
     }
 
     public int inFlight() {
-        return inFlight.get();
+        return (int) inFlight.sum();
     }
 
     void begin() {
-        inFlight.incrementAndGet();
+        inFlight.increment();
     }
 
     void end() {
-        inFlight.decrementAndGet();
+        inFlight.decrement();
     }
 
     /** A connection attempt succeeded: the target is back in rotation. */
