@@ -199,7 +199,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
         connection = conn;
         reusedConnection = reused;
-        conn.lease(this);
+        conn.lease(this, service.balancesByLoad());
         phase = Phase.FORWARDING;
         // A pooled connection is handed over at once: the clock read when it was asked for still holds.
         upstreamStart = reused ? connectNanos : server.nanoClock.getAsLong();

@@ -3,12 +3,15 @@ package io.zerogate.server;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.OutcomeSink;
 import io.zerogate.upstream.ConnectionPool;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -27,10 +30,19 @@ final class ServerContext {
     private final OutcomeSink sink;
     private final Map<EventExecutor, ConnectionPool> pools;
     /**
-     * Requests begun and not yet recorded, on every event loop: an adder, so that counting them costs no
-     * cache line shared between cores. It is read only while draining.
+     * Requests begun and not yet recorded: one counter per thread that begins or ends them (the event loops),
+     * so that counting costs no cache line shared between cores. Their sum is read only while draining; a
+     * request that ends on another thread than it began on still leaves the sum right.
      */
-    private final LongAdder inFlight = new LongAdder();
+    private final List<AtomicInteger> inFlightCounters = new CopyOnWriteArrayList<>();
+    private final FastThreadLocal<AtomicInteger> inFlight = new FastThreadLocal<>() {
+        @Override
+        protected AtomicInteger initialValue() {
+            AtomicInteger counter = new AtomicInteger();
+            inFlightCounters.add(counter);
+            return counter;
+        }
+    };
     private volatile boolean draining;
 
     ServerContext(Supplier<RuntimeSnapshot> state, OutcomeSink sink, LongSupplier nanoClock,
@@ -57,7 +69,7 @@ final class ServerContext {
     }
 
     void requestStarted() {
-        inFlight.increment();
+        inFlight.get().incrementAndGet();
     }
 
     void requestEnded(ExchangeOutcome outcome) {
@@ -67,12 +79,16 @@ final class ServerContext {
         } catch (RuntimeException e) {
             log.warn("recording the outcome of request {} failed", outcome.requestId(), e);
         } finally {
-            inFlight.decrement();
+            inFlight.get().decrementAndGet();
         }
     }
 
     int inFlight() {
-        return (int) inFlight.sum();
+        int sum = 0;
+        for (AtomicInteger counter : inFlightCounters) {
+            sum += counter.get();
+        }
+        return sum;
     }
 
     boolean isDraining() {

@@ -1,10 +1,11 @@
 package io.zerogate.upstream;
 
 import io.netty.channel.Channel;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A connection to one upstream target, leased to one request at a time. The lease counts the request as
- * in flight on the target until it is released or closed.
+ * A connection to one upstream target, leased to one request at a time. A lease for a service that balances
+ * by load counts the request as in flight on the target until it is released or closed.
  */
 public final class UpstreamConnection {
 
@@ -13,7 +14,10 @@ public final class UpstreamConnection {
     private final ConnectionPool.Key key;
     private final ConnectionPool pool;
     private boolean leased;
+    /** Whether the current lease counts as in flight on the target. */
+    private boolean counted;
     private long idleSince;
+    private @Nullable UpstreamHandler handler;
 
     UpstreamConnection(Channel channel, UpstreamTarget target, ConnectionPool.Key key, ConnectionPool pool) {
         this.channel = channel;
@@ -42,13 +46,25 @@ public final class UpstreamConnection {
         return target;
     }
 
-    /** Starts delivering this connection's input to {@code listener}. */
+    /** Starts delivering this connection's input to {@code listener}, counted as in flight on the target. */
     public void lease(ResponseListener listener) {
+        lease(listener, true);
+    }
+
+    /**
+     * Starts delivering this connection's input to {@code listener}. {@code countInFlight}: whether the
+     * request counts on the target's in-flight load, which only least-in-flight balancing reads; not counting
+     * spares every request two updates of a counter all event loops share.
+     */
+    public void lease(ResponseListener listener, boolean countInFlight) {
         if (leased) {
             throw new IllegalStateException("connection to " + target + " is already leased");
         }
         leased = true;
-        target.begin();
+        counted = countInFlight;
+        if (countInFlight) {
+            target.begin();
+        }
         handler().lease(listener, target);
     }
 
@@ -72,13 +88,21 @@ public final class UpstreamConnection {
     private void endLease() {
         if (leased) {
             leased = false;
-            target.end();
+            if (counted) {
+                counted = false;
+                target.end();
+            }
             handler().unlease();
         }
     }
 
     private UpstreamHandler handler() {
-        return (UpstreamHandler) channel.pipeline().get(ConnectionPool.UPSTREAM_HANDLER);
+        UpstreamHandler h = handler;
+        if (h == null) {
+            // Looked up once: the handler stays for the connection's life, also when a tunnel drops the codec.
+            h = handler = (UpstreamHandler) channel.pipeline().get(ConnectionPool.UPSTREAM_HANDLER);
+        }
+        return h;
     }
 
     @Override

@@ -42,6 +42,11 @@ public final class UpstreamService {
      *
      * @return null when no target is available
      */
+    /** Whether picking reads the targets' in-flight load (least in flight among several targets). */
+    public boolean balancesByLoad() {
+        return targets.length > 1 && config.balance() != ServiceConfig.Balance.ROUND_ROBIN;
+    }
+
     public @Nullable UpstreamTarget pick(long nowNanos, @Nullable UpstreamTarget exclude) {
         int n = targets.length;
         if (n == 1) {

@@ -48,6 +48,7 @@ public final class UpstreamTarget {
         return probeHealthy;
     }
 
+    /** Exchanges in flight on this target, as counted by the services that balance by load. */
     public int inFlight() {
         return (int) inFlight.sum();
     }
