@@ -550,7 +550,7 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         response.headers().set(X_REQUEST_ID, exchange.requestId());
         client.prepareResponseHead(false);
         client.ctx().writeAndFlush(response);
-        c.channel().pipeline().remove("codec");
+        c.switchToRawBytes();
         client.switchToTunnel();
         client.readIfWanted();
     }

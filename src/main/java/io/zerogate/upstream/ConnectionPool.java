@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.zerogate.config.TargetAddress;
@@ -72,9 +71,8 @@ public final class ConnectionPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline()
-                                .addLast("codec", new HttpClientCodec(8192, maxResponseHeadBytes, 65536))
-                                .addLast(UPSTREAM_HANDLER, new UpstreamHandler());
+                        UpstreamCodec.addTo(ch.pipeline(), maxResponseHeadBytes);
+                        ch.pipeline().addLast(UPSTREAM_HANDLER, new UpstreamHandler());
                     }
                 });
     }

@@ -96,6 +96,11 @@ public final class UpstreamConnection {
         }
     }
 
+    /** Takes the HTTP codec off the connection after a protocol switch: from now on it carries raw bytes. */
+    public void switchToRawBytes() {
+        UpstreamCodec.remove(channel.pipeline());
+    }
+
     private UpstreamHandler handler() {
         UpstreamHandler h = handler;
         if (h == null) {
