@@ -1,6 +1,7 @@
 package io.zerogate.admin;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -37,7 +38,8 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
         PolicyObserver, LookupObserver, PostureObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final ConcurrentHashMap<Labels, Counter> requests = new ConcurrentHashMap<>();
+    /** Counted on every request: per thread (see {@link ThreadCounter}). */
+    private final ConcurrentHashMap<Labels, ThreadCounter> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<NamedOutcome, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<NamedOutcome, Counter> reloads = new ConcurrentHashMap<>();
@@ -64,14 +66,14 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
     private record Labels(String listener, String route, int status, String decision) {}
 
     /** The meters of one stage of the chain: decisions by outcome, and the time of the sampled runs. */
-    /** One stage's decision counters and sampled duration. */
     private final class StageMeters implements StageMeter {
         private final String stage;
-        private final Counter proceeded;
+        /** Every exchange passes every stage: counted per thread, not in an adder all event loops share. */
+        private final ThreadCounter proceeded;
         private final Timer duration;
         private final ConcurrentHashMap<ReasonCode, Counter> denied;
 
-        StageMeters(String stage, Counter proceeded, Timer duration, ConcurrentHashMap<ReasonCode, Counter> denied) {
+        StageMeters(String stage, ThreadCounter proceeded, Timer duration, ConcurrentHashMap<ReasonCode, Counter> denied) {
             this.stage = stage;
             this.proceeded = proceeded;
             this.duration = duration;
@@ -99,13 +101,17 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
         String route = outcome.routeId() == null ? "-" : outcome.routeId();
         String decision = decision(outcome);
         Labels labels = new Labels(outcome.listener(), route, outcome.status(), decision);
-        Counter c = requests.get(labels);
+        ThreadCounter c = requests.get(labels);
         if (c == null) {
-            c = requests.computeIfAbsent(labels, l -> Counter.builder("zerogate_requests")
-                    .description("requests by listener, route, status and decision")
-                    .tags("listener", l.listener(), "route", l.route(), "status", Integer.toString(l.status()),
-                            "decision", l.decision())
-                    .register(registry));
+            c = requests.computeIfAbsent(labels, l -> {
+                ThreadCounter count = new ThreadCounter();
+                FunctionCounter.builder("zerogate_requests", count, ThreadCounter::sum)
+                        .description("requests by listener, route, status and decision")
+                        .tags("listener", l.listener(), "route", l.route(), "status", Integer.toString(l.status()),
+                                "decision", l.decision())
+                        .register(registry);
+                return count;
+            });
         }
         c.increment();
         Timer t = latency.get(route);
@@ -281,11 +287,19 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
     private StageMeters stageMeters(String stage) {
         StageMeters m = stages.get(stage);
         if (m == null) {
-            m = stages.computeIfAbsent(stage, s -> new StageMeters(s, stageDecisions(s, "continue"),
+            m = stages.computeIfAbsent(stage, s -> new StageMeters(s, stageContinues(s),
                     Timer.builder("zerogate_stage_duration").description("time a stage of the chain takes (sampled requests)")
                             .tag("stage", s).register(registry), new ConcurrentHashMap<>()));
         }
         return m;
+    }
+
+    private ThreadCounter stageContinues(String stage) {
+        ThreadCounter count = new ThreadCounter();
+        FunctionCounter.builder("zerogate_stage_decisions", count, ThreadCounter::sum)
+                .description("decisions of each stage of the chain")
+                .tags("stage", stage, "decision", "continue").register(registry);
+        return count;
     }
 
     private Counter stageDecisions(String stage, String decision) {
@@ -305,8 +319,8 @@ public final class GatewayMetrics implements OutcomeSink, TlsEvents, Http2Events
 
     /** The count recorded so far for one label set (for tests and the console). */
     public double requestCount(String listener, @Nullable String route, int status, String decision) {
-        Counter c = requests.get(new Labels(listener, route == null ? "-" : route, status, decision));
-        return c == null ? 0 : c.count();
+        ThreadCounter c = requests.get(new Labels(listener, route == null ? "-" : route, status, decision));
+        return c == null ? 0 : c.sum();
     }
 
     /** Tracks how many blocks on client addresses are active ({@code zerogate_network_blocks_active}); called once. */
