@@ -352,7 +352,7 @@ public final class Gateway implements AutoCloseable {
                     new ChainStep("decision-point", decisionPoint),
                     new ChainStep("limits", limits),
                     new ChainStep("identity-assertion", new IdentityAssertionStage(config.identity().assertion(), authenticators.signer()))
-            ), config.timeouts().stage(), metrics);
+            ), config.timeouts().stage(), metrics, snapshot.routes());
             return new Compiled(new RuntimeSnapshot(snapshot, chain, Upstreams.build(config,
                     previous == null ? null : previous.runtime().upstreams())), authenticators, shared, limits);
         } catch (ConfigException | RuntimeException e) {

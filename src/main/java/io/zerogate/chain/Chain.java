@@ -1,7 +1,11 @@
 package io.zerogate.chain;
 
+import io.zerogate.config.CompiledRoute;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * Runs the stages of the verification chain in their fixed order. The first denial ends the run. A stage
  * that throws, completes exceptionally, completes with null or exceeds the stage timeout denies; nothing
  * lets a request through by accident. Stages that answer at once cost no scheduling; a stage that answers
- * later resumes the chain on the exchange's event loop.
+ * later resumes the chain on the exchange's event loop. For each route the configuration knows, the chain runs
+ * only the stages that can act on it ({@link Stage#actsOn}); forwarding on a route with nothing to check
+ * then costs only the stages every exchange needs.
  */
 public final class Chain {
 
@@ -29,6 +35,9 @@ public final class Chain {
     private final long stageTimeoutNanos;
     private final StageObserver.StageMeter[] meters;
     private final int timedOneIn;
+    /** For each known route, the indexes of the steps that act on it, in order; other routes run every step. */
+    private final Map<CompiledRoute, int[]> plans;
+    private final int[] everyStep;
 
     public Chain(List<ChainStep> steps, Duration stageTimeout) {
         this(steps, stageTimeout, StageObserver.NONE);
@@ -38,8 +47,18 @@ public final class Chain {
         this(steps, stageTimeout, observer, TIMED_ONE_IN);
     }
 
+    /** @param routes the configuration's routes: each gets the plan of the steps that act on it */
+    public Chain(List<ChainStep> steps, Duration stageTimeout, StageObserver observer, List<CompiledRoute> routes) {
+        this(steps, stageTimeout, observer, TIMED_ONE_IN, routes);
+    }
+
     /** @param timedOneIn one exchange in this many has its stages timed (1: every exchange) */
     Chain(List<ChainStep> steps, Duration stageTimeout, StageObserver observer, int timedOneIn) {
+        this(steps, stageTimeout, observer, timedOneIn, List.of());
+    }
+
+    private Chain(List<ChainStep> steps, Duration stageTimeout, StageObserver observer, int timedOneIn,
+                  List<CompiledRoute> routes) {
         if (timedOneIn < 1) {
             throw new IllegalArgumentException("timedOneIn: " + timedOneIn + " (expected: >= 1)");
         }
@@ -54,11 +73,38 @@ public final class Chain {
             throw new IllegalArgumentException("stageTimeout: " + stageTimeout + " (expected: > 0)");
         }
         this.stageTimeoutNanos = stageTimeout.toNanos();
+        this.everyStep = new int[this.steps.length];
+        for (int i = 0; i < everyStep.length; i++) {
+            everyStep[i] = i;
+        }
+        // Identity keys: a route is the very object the router hands out, and hashing a record would walk it.
+        Map<CompiledRoute, int[]> byRoute = new IdentityHashMap<>();
+        for (CompiledRoute route : routes) {
+            int[] plan = new int[this.steps.length];
+            int n = 0;
+            for (int i = 0; i < this.steps.length; i++) {
+                if (this.steps[i].stage().actsOn(route)) {
+                    plan[n++] = i;
+                }
+            }
+            byRoute.put(route, Arrays.copyOf(plan, n));
+        }
+        this.plans = byRoute;
+    }
+
+    /** The names of the stages that run for exchanges of {@code route}, in order. */
+    public List<String> stageNames(CompiledRoute route) {
+        return Arrays.stream(plan(route)).mapToObj(i -> steps[i].name()).toList();
+    }
+
+    private int[] plan(CompiledRoute route) {
+        int[] plan = plans.get(route);
+        return plan != null ? plan : everyStep;
     }
 
     /** The names of the stages, in order. */
     public List<String> stageNames() {
-        return java.util.Arrays.stream(steps).map(ChainStep::name).toList();
+        return Arrays.stream(steps).map(ChainStep::name).toList();
     }
 
     /**
@@ -70,12 +116,14 @@ public final class Chain {
     public CompletionStage<Decision> run(Exchange exchange, ScheduledExecutorService loop) {
         exchange.bindLoop(loop);
         boolean timed = timedOneIn == 1 || ThreadLocalRandom.current().nextInt(timedOneIn) == 0;
-        for (int i = 0; i < steps.length; i++) {
+        int[] plan = plan(exchange.route());
+        for (int p = 0; p < plan.length; p++) {
+            int i = plan[p];
             long started = timed ? System.nanoTime() : 0;
             CompletableFuture<Decision> answer = invoke(steps[i], exchange);
             if (!answer.isDone()) {
                 CompletableFuture<Decision> result = new CompletableFuture<>();
-                awaitThenContinue(answer, i, exchange, loop, result, timed, started);
+                awaitThenContinue(answer, plan, p, exchange, loop, result, timed, started);
                 return result;
             }
             Decision d = settled(steps[i], answer);
@@ -95,9 +143,11 @@ public final class Chain {
         }
     }
 
-    private void awaitThenContinue(CompletableFuture<Decision> answer, int index, Exchange exchange,
+    /** Waits for the step at {@code plan[position]}, then runs the rest of the plan on {@code loop}. */
+    private void awaitThenContinue(CompletableFuture<Decision> answer, int[] plan, int position, Exchange exchange,
                                    ScheduledExecutorService loop, CompletableFuture<Decision> result,
                                    boolean timed, long started) {
+        int index = plan[position];
         ChainStep step = steps[index];
         ScheduledFuture<?> timer = loop.schedule(() -> {
             if (answer.complete(Decision.deny(ReasonCode.STAGE_TIMEOUT, "stage " + step.name() + " timed out"))) {
@@ -113,11 +163,12 @@ public final class Chain {
                     result.complete(decision);
                     return;
                 }
-                for (int i = index + 1; i < steps.length; i++) {
+                for (int p = position + 1; p < plan.length; p++) {
+                    int i = plan[p];
                     long nextStarted = timed ? System.nanoTime() : 0;
                     CompletableFuture<Decision> next = invoke(steps[i], exchange);
                     if (!next.isDone()) {
-                        awaitThenContinue(next, i, exchange, loop, result, timed, nextStarted);
+                        awaitThenContinue(next, plan, p, exchange, loop, result, timed, nextStarted);
                         return;
                     }
                     Decision nd = settled(steps[i], next);

@@ -1,5 +1,6 @@
 package io.zerogate.chain;
 
+import io.zerogate.config.CompiledRoute;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -12,4 +13,13 @@ import java.util.concurrent.CompletionStage;
 public interface Stage {
 
     CompletionStage<Decision> evaluate(Exchange exchange);
+
+    /**
+     * Whether this stage can act on exchanges of {@code route}: refuse them, attach facts or edit the
+     * request. A stage answers false only when its {@link #evaluate} would proceed at once, touching nothing,
+     * for every exchange of the route under this configuration; the chain then leaves it out for that route.
+     */
+    default boolean actsOn(CompiledRoute route) {
+        return true;
+    }
 }

@@ -1,5 +1,6 @@
 package io.zerogate.config;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,10 +13,12 @@ public final class GatewaySnapshot {
 
     private final GatewayConfig config;
     private final Router<CompiledRoute> router;
+    private final List<CompiledRoute> routes;
 
-    private GatewaySnapshot(GatewayConfig config, Router<CompiledRoute> router) {
+    private GatewaySnapshot(GatewayConfig config, Router<CompiledRoute> router, List<CompiledRoute> routes) {
         this.config = config;
         this.router = router;
+        this.routes = List.copyOf(routes);
     }
 
     /**
@@ -27,6 +30,7 @@ public final class GatewaySnapshot {
         Objects.requireNonNull(config, "config");
         Router.Builder<CompiledRoute> builder = Router.builder();
         List<RouteConfig> routes = config.routes();
+        List<CompiledRoute> compiled = new ArrayList<>(routes.size());
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig route = routes.get(i);
             ServiceConfig service = config.services().get(route.service());
@@ -34,14 +38,16 @@ public final class GatewaySnapshot {
                 throw new ConfigException(config.source(), route.line(), "routes[" + i + "].service",
                         "unknown service '" + route.service() + "'");
             }
+            CompiledRoute c = new CompiledRoute(route, service);
+            compiled.add(c);
             try {
-                builder.add(route.host(), route.methods(), route.path(), new CompiledRoute(route, service));
+                builder.add(route.host(), route.methods(), route.path(), c);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(config.source(), route.line(), "routes[" + i + "].match.path", e.getMessage());
             }
         }
         try {
-            return new GatewaySnapshot(config, builder.build());
+            return new GatewaySnapshot(config, builder.build(), compiled);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(config.source(), 0, "routes", e.getMessage());
         }
@@ -53,5 +59,10 @@ public final class GatewaySnapshot {
 
     public Router<CompiledRoute> router() {
         return router;
+    }
+
+    /** Every route, in the file's order: the very objects the router answers with. */
+    public List<CompiledRoute> routes() {
+        return routes;
     }
 }

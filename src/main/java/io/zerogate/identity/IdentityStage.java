@@ -5,6 +5,7 @@ import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.RequestHead;
 import io.zerogate.chain.Stage;
+import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.IdentityConfig;
 import io.zerogate.config.RouteAuthentication;
 import io.zerogate.config.RouteRequirements;
@@ -30,6 +31,11 @@ public final class IdentityStage implements Stage {
 
     public IdentityStage(Authenticators authenticators) {
         this.authenticators = authenticators;
+    }
+
+    @Override
+    public boolean actsOn(CompiledRoute route) {
+        return route.config().authenticate().required();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.Stage;
+import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.ConfigException;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.LimitConfig;
@@ -137,6 +138,11 @@ public final class LimitsStage implements Stage {
     /** True while limits count on this node alone because the shared store failed. */
     public boolean degraded() {
         return enforcer.degraded();
+    }
+
+    @Override
+    public boolean actsOn(CompiledRoute route) {
+        return byRoute.containsKey(route.config().id()) || !global.isEmpty();
     }
 
     @Override

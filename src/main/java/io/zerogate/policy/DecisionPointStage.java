@@ -5,6 +5,7 @@ import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.Stage;
+import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.RouteConfig;
 import io.zerogate.config.RoutePolicy;
@@ -75,6 +76,11 @@ public final class DecisionPointStage implements Stage {
 
     /** One route's decision point and whether its refusals are only recorded. */
     private record Delegation(RoutePolicy.DecisionPoint config, boolean shadow) {}
+
+    @Override
+    public boolean actsOn(CompiledRoute route) {
+        return byRoute.containsKey(route.config().id());
+    }
 
     @Override
     public CompletionStage<Decision> evaluate(Exchange exchange) {

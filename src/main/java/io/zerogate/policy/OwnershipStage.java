@@ -4,6 +4,7 @@ import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.Stage;
+import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.ConfigException;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.RouteConfig;
@@ -87,6 +88,11 @@ public final class OwnershipStage implements Stage {
 
     /** One route's lookup, ready to run. */
     private record CompiledLookup(OwnerUrl url, Expression subject, RoutePolicy.OwnerLookup config, boolean shadow) {}
+
+    @Override
+    public boolean actsOn(CompiledRoute route) {
+        return byRoute.containsKey(route.config().id());
+    }
 
     @Override
     public CompletionStage<Decision> evaluate(Exchange exchange) {

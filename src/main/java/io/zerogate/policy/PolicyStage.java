@@ -4,6 +4,7 @@ import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.Stage;
+import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.ConfigException;
 import io.zerogate.config.GatewayConfig;
 import io.zerogate.config.RouteConfig;
@@ -88,6 +89,11 @@ public final class PolicyStage implements Stage {
             return " at " + place.group(1) + ": " + message.substring(place.end());
         }
         return (e.column() > 0 ? " at column " + e.column() : "") + ": " + message;
+    }
+
+    @Override
+    public boolean actsOn(CompiledRoute route) {
+        return byRoute.containsKey(route.config().id());
     }
 
     @Override

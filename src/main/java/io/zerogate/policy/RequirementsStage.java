@@ -4,6 +4,7 @@ import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.Stage;
+import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.RouteRequirements;
 import io.zerogate.identity.Authentication;
 import io.zerogate.identity.Challenges;
@@ -29,6 +30,11 @@ public final class RequirementsStage implements Stage {
 
     public RequirementsStage(Clock clock) {
         this.clock = clock;
+    }
+
+    @Override
+    public boolean actsOn(CompiledRoute route) {
+        return route.config().require().needsCredential();
     }
 
     @Override

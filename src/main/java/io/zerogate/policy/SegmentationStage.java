@@ -4,6 +4,7 @@ import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.Stage;
+import io.zerogate.config.CompiledRoute;
 import io.zerogate.identity.ClientCertificate;
 import io.zerogate.identity.SpiffeId;
 import io.zerogate.identity.SpiffeIdPattern;
@@ -20,6 +21,11 @@ import java.util.concurrent.CompletionStage;
 public final class SegmentationStage implements Stage {
 
     private static final CompletableFuture<Decision> PROCEED = CompletableFuture.completedFuture(Decision.proceed());
+
+    @Override
+    public boolean actsOn(CompiledRoute route) {
+        return !route.service().callers().isEmpty();
+    }
 
     @Override
     public CompletionStage<Decision> evaluate(Exchange exchange) {

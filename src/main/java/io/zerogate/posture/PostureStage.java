@@ -4,6 +4,7 @@ import io.zerogate.chain.Decision;
 import io.zerogate.chain.Exchange;
 import io.zerogate.chain.ReasonCode;
 import io.zerogate.chain.Stage;
+import io.zerogate.config.CompiledRoute;
 import io.zerogate.config.PostureConfig;
 import io.zerogate.config.RouteRequirements.DeviceRequirement;
 import io.zerogate.identity.Subject;
@@ -60,6 +61,11 @@ public final class PostureStage implements Stage {
         return new PostureStage(posture,
                 a == null ? null : new AttestationVerifier(a, keys.cache(a), clock),
                 l == null ? null : new PostureLookup(l, http, clock), observer);
+    }
+
+    @Override
+    public boolean actsOn(CompiledRoute route) {
+        return config != null || route.config().require().device() != DeviceRequirement.NONE;
     }
 
     @Override

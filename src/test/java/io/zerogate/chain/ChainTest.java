@@ -65,6 +65,50 @@ class ChainTest {
         assertThat(seen).containsExactly("first:continue:false", "later:continue:false", "deny:no_rule:false");
     }
 
+    /** A stage that acts only on the routes it names, recording every run. */
+    private Stage actingOn(String name, Set<CompiledRoute> routes, boolean later) {
+        return new Stage() {
+            @Override
+            public java.util.concurrent.CompletionStage<Decision> evaluate(Exchange exchange) {
+                ran.add(name + "@" + exchange.route().id());
+                return later ? CompletableFuture.supplyAsync(Decision::proceed,
+                        CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS))
+                        : CompletableFuture.completedFuture(Decision.proceed());
+            }
+
+            @Override
+            public boolean actsOn(CompiledRoute route) {
+                return routes.contains(route);
+            }
+        };
+    }
+
+    @Test
+    void aRouteRunsOnlyTheStagesThatActOnItAlsoAfterAStageThatAnswersLater() throws Exception {
+        CompiledRoute checked = route("checked");
+        CompiledRoute open = route("open");
+        // Equal to 'open' in every component, but not a route the chain was built with: it runs every stage.
+        CompiledRoute unknown = route("open");
+        List<ChainStep> steps = List.of(
+                new ChainStep("always", allow("always")),
+                new ChainStep("slow", actingOn("slow", Set.of(checked), true)),
+                new ChainStep("check", actingOn("check", Set.of(checked), false)),
+                new ChainStep("last", allow("last")));
+        Chain chain = new Chain(steps, Duration.ofSeconds(1), StageObserver.NONE, List.of(checked, open));
+        assertThat(chain.stageNames(checked)).containsExactly("always", "slow", "check", "last");
+        assertThat(chain.stageNames(open)).containsExactly("always", "last");
+        assertThat(chain.stageNames(unknown)).containsExactly("always", "slow", "check", "last");
+
+        assertThat(chain.run(exchange(checked), loop).toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(Decision.proceed());
+        assertThat(ran).containsExactly("always", "slow@checked", "check@checked", "last");
+        ran.clear();
+        assertThat(chain.run(exchange(open), loop).toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(Decision.proceed());
+        assertThat(ran).containsExactly("always", "last");
+        ran.clear();
+        chain.run(exchange(unknown), loop).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(ran).containsExactly("always", "slow@open", "check@open", "last");
+    }
+
     @Test
     void allStagesRunInOrderAndTheRequestProceeds() throws Exception {
         Decision d = run(Duration.ofSeconds(1), allow("a"), allow("b"), allow("c"));
@@ -171,10 +215,18 @@ class ChainTest {
     }
 
     static Exchange exchange() {
+        return exchange(route("r"));
+    }
+
+    static CompiledRoute route(String id) {
         ServiceConfig service = new ServiceConfig("svc", List.of(new TargetAddress("http", "127.0.0.1", 9)),
                 ServiceConfig.Balance.ROUND_ROBIN, Duration.ofSeconds(1), Duration.ofSeconds(1),
                 new ServiceConfig.PassiveHealth(1, Duration.ofSeconds(1)), null, 8, new io.zerogate.config.UpstreamTls.Plain(), List.of());
-        RouteConfig route = new RouteConfig("r", null, Set.of(), "/", "svc", true, io.zerogate.config.RouteAuthentication.NONE, io.zerogate.config.RouteRequirements.NONE, java.util.List.of(), 1);
+        RouteConfig route = new RouteConfig(id, null, Set.of(), "/", "svc", true, io.zerogate.config.RouteAuthentication.NONE, io.zerogate.config.RouteRequirements.NONE, java.util.List.of(), 1);
+        return new CompiledRoute(route, service);
+    }
+
+    static Exchange exchange(CompiledRoute route) {
         RequestHead head = new RequestHead() {
             @Override public String method() { return "GET"; }
             @Override public String scheme() { return "http"; }
@@ -186,6 +238,6 @@ class ChainTest {
             @Override public List<String> headers(String name) { return List.of(); }
         };
         return new Exchange("id", "l", head, new ClientAddress(new InetSocketAddress("127.0.0.1", 1), null),
-                new CompiledRoute(route, service), Map.of(), 0);
+                route, Map.of(), 0);
     }
 }
