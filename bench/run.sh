@@ -124,6 +124,7 @@ listeners:
     address: 127.0.0.1:$ZG_PORT
 $1admin:
   address: 127.0.0.1:$ZG_ADMIN_PORT
+  tokens: [{ name: bench, sha256: $ADMIN_TOKEN_SHA256 }]
 ${2:-}services:
   upstream:
     targets: [http://127.0.0.1:$UPSTREAM_PORT]
@@ -472,7 +473,7 @@ check_redis_limit() {
   calls_before=$(redis_evalsha_calls)
   check_local_limit || return 1
   calls_after=$(redis_evalsha_calls)
-  metrics=$(curl -s --max-time 5 "http://127.0.0.1:$ZG_ADMIN_PORT/metrics" 2>/dev/null || true)
+  metrics=$(admin_metrics)
   if ! grep -q '^zerogate_limit_store_degraded 0' <<<"$metrics"; then
     log "ZeroGate reports its limit store as degraded (or does not report it):"
     grep '^zerogate_limit_store' <<<"$metrics" >&2 || true
@@ -498,9 +499,14 @@ redis_evalsha_calls() {
 
 # Prints the gateway's count of allowed checks of the benchmark limit (empty when it has none).
 limit_checks_allowed() {
-  curl -s --max-time 5 "http://127.0.0.1:$ZG_ADMIN_PORT/metrics" 2>/dev/null \
+  admin_metrics \
     | awk -v id="$LIMIT_ID" '$1 ~ /^zerogate_limit_checks_total\{/ && index($1, "limit=\"" id "\"") \
         && index($1, "outcome=\"allowed\"") { printf "%d\n", $2 }'
+}
+
+# ZeroGate's metrics, read from its admin listener with the run's admin token (empty when unreachable).
+admin_metrics() {
+  curl -s --max-time 5 -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$ZG_ADMIN_PORT/metrics" 2>/dev/null || true
 }
 
 # One redis-server for the run: no persistence, its files in the run's temporary directory.
@@ -888,6 +894,9 @@ declare -A NGINX_PG=()
 # --- ZeroGate --------------------------------------------------------------------------------
 ZG_PORT=""
 ZG_ADMIN_PORT=""
+# The admin API takes no call without a credential: each run makes a token for its metric reads.
+ADMIN_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+ADMIN_TOKEN_SHA256=$(printf '%s' "$ADMIN_TOKEN" | sha256sum | cut -d' ' -f1)
 ZG_PGID=""
 ZG_RUNNING=""   # scenario whose ZeroGate is up, if any
 ZG_STARTS=0
