@@ -92,6 +92,11 @@ public final class Chain {
         this.plans = byRoute;
     }
 
+    /** Every step, in order, whichever route it runs for. */
+    public List<ChainStep> steps() {
+        return List.of(steps);
+    }
+
     /** The names of the stages that run for exchanges of {@code route}, in order. */
     public List<String> stageNames(CompiledRoute route) {
         return Arrays.stream(plan(route)).mapToObj(i -> steps[i].name()).toList();

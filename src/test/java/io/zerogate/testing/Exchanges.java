@@ -33,17 +33,27 @@ public final class Exchanges {
     public static Exchange exchange(String routeId, boolean isPublic, boolean requireClientCertificate, ServiceConfig service) {
         RouteConfig route = new RouteConfig(routeId, null, Set.of(), "/", service.name(), isPublic, io.zerogate.config.RouteAuthentication.NONE,
                 requireClientCertificate ? new io.zerogate.config.RouteRequirements(true, java.util.Set.of(), false, java.util.List.of(), null, io.zerogate.config.RouteRequirements.BoundToken.NONE) : io.zerogate.config.RouteRequirements.NONE, java.util.List.of(), 1);
-        RequestHead head = new RequestHead() {
+        return new Exchange("id", "l", head("https", "/"), new ClientAddress(new InetSocketAddress("127.0.0.1", 1), null),
+                new CompiledRoute(route, service), Map.of(), 0);
+    }
+
+    /** A GET of {@code path} on a route as a running gateway compiled it, from a client without credentials. */
+    public static Exchange exchange(CompiledRoute route, String path) {
+        return new Exchange("id", "l", head("http", path), new ClientAddress(new InetSocketAddress("127.0.0.1", 1), null), route,
+                Map.of(), 0);
+    }
+
+    /** A GET of {@code path} to example.com without query or headers. */
+    private static RequestHead head(String scheme, String path) {
+        return new RequestHead() {
             @Override public String method() { return "GET"; }
-            @Override public String scheme() { return "https"; }
+            @Override public String scheme() { return scheme; }
             @Override public String host() { return "example.com"; }
-            @Override public String path() { return "/"; }
-            @Override public String rawPath() { return "/"; }
+            @Override public String path() { return path; }
+            @Override public String rawPath() { return path; }
             @Override public @Nullable String query() { return null; }
             @Override public @Nullable String header(String name) { return null; }
             @Override public List<String> headers(String name) { return List.of(); }
         };
-        return new Exchange("id", "l", head, new ClientAddress(new InetSocketAddress("127.0.0.1", 1), null),
-                new CompiledRoute(route, service), Map.of(), 0);
     }
 }
