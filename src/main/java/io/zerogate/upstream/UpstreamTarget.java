@@ -16,8 +16,8 @@ public final class UpstreamTarget {
     /** The address as a URL, made once: every exchange's outcome names its target. */
     private final String url;
     /**
-     * Exchanges leased to this target. Every exchange on every event loop counts here, so an adder: one shared
-     * counter would bounce between cores twice per request, while only least-in-flight balancing reads it.
+     * Exchanges leased to this target by services that balance by load, from every event loop: an adder, since
+     * one shared counter would bounce between the cores twice per request.
      */
     private final LongAdder inFlight = new LongAdder();
     private final AtomicInteger connectFailures = new AtomicInteger();
