@@ -252,7 +252,7 @@ public final class PolicyTestRunner {
         }
     }
 
-    /** The time a case runs at. */
+    /** The time a case runs at; moved by each case. */
     private static final class CaseClock extends Clock {
         Instant now = Instant.EPOCH;
 
@@ -263,12 +263,38 @@ public final class PolicyTestRunner {
 
         @Override
         public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("a case clock is in UTC");
+            return new InZone(this, zone);
         }
 
         @Override
         public Instant instant() {
             return now;
+        }
+    }
+
+    /** A case clock seen from another zone: the same moving instant. */
+    private static final class InZone extends Clock {
+        private final CaseClock clock;
+        private final ZoneId zone;
+
+        InZone(CaseClock clock, ZoneId zone) {
+            this.clock = clock;
+            this.zone = zone;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return zone;
+        }
+
+        @Override
+        public Clock withZone(ZoneId other) {
+            return clock.withZone(other);
+        }
+
+        @Override
+        public Instant instant() {
+            return clock.now;
         }
     }
 
