@@ -22,6 +22,7 @@ import io.zerogate.server.TlsEvents;
 import io.zerogate.upstream.UpstreamService;
 import io.zerogate.upstream.UpstreamTarget;
 import io.zerogate.upstream.Upstreams;
+import io.zerogate.server.ThreadCounter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;

@@ -3,15 +3,11 @@ package io.zerogate.server;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.FastThreadLocal;
 import io.zerogate.chain.ExchangeOutcome;
 import io.zerogate.chain.OutcomeSink;
 import io.zerogate.upstream.ConnectionPool;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,19 +26,10 @@ final class ServerContext {
     private final OutcomeSink sink;
     private final Map<EventExecutor, ConnectionPool> pools;
     /**
-     * Requests begun and not yet recorded: one counter per thread that begins or ends them (the event loops),
-     * so that counting costs no cache line shared between cores. Their sum is read only while draining; a
-     * request that ends on another thread than it began on still leaves the sum right.
+     * Requests begun and not yet recorded, counted per thread so that counting costs no cache line shared between
+     * cores. The sum is read only while draining.
      */
-    private final List<AtomicInteger> inFlightCounters = new CopyOnWriteArrayList<>();
-    private final FastThreadLocal<AtomicInteger> inFlight = new FastThreadLocal<>() {
-        @Override
-        protected AtomicInteger initialValue() {
-            AtomicInteger counter = new AtomicInteger();
-            inFlightCounters.add(counter);
-            return counter;
-        }
-    };
+    private final ThreadCounter inFlight = new ThreadCounter();
     private volatile boolean draining;
 
     ServerContext(Supplier<RuntimeSnapshot> state, OutcomeSink sink, LongSupplier nanoClock,
@@ -69,7 +56,7 @@ final class ServerContext {
     }
 
     void requestStarted() {
-        inFlight.get().incrementAndGet();
+        inFlight.increment();
     }
 
     void requestEnded(ExchangeOutcome outcome) {
@@ -79,16 +66,12 @@ final class ServerContext {
         } catch (RuntimeException e) {
             log.warn("recording the outcome of request {} failed", outcome.requestId(), e);
         } finally {
-            inFlight.get().decrementAndGet();
+            inFlight.decrement();
         }
     }
 
     int inFlight() {
-        int sum = 0;
-        for (AtomicInteger counter : inFlightCounters) {
-            sum += counter.get();
-        }
-        return sum;
+        return (int) inFlight.sum();
     }
 
     boolean isDraining() {

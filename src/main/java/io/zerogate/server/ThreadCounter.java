@@ -1,4 +1,4 @@
-package io.zerogate.admin;
+package io.zerogate.server;
 
 import io.netty.util.concurrent.FastThreadLocal;
 import java.lang.invoke.MethodHandles;
@@ -7,11 +7,12 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A count that only grows, kept in one cell per thread that counts. Each event loop adds to its own cell
- * with a plain store, so a count taken on every request shares no cache line between cores and needs no
- * atomic instruction; a scrape adds the cells up. A cell outlives its thread, so the sum never goes back.
+ * A count kept in one cell per thread that counts. Each event loop adds to its own cell with a plain store, so
+ * a count taken on every request shares no cache line between cores and needs no atomic instruction; a reader
+ * adds the cells up. A cell outlives its thread, so a count that is only incremented never goes back. A
+ * decrement may land on another thread's behalf than its increment: the cells then differ, the sum stays right.
  */
-final class ThreadCounter {
+public final class ThreadCounter {
 
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -25,14 +26,22 @@ final class ThreadCounter {
         }
     };
 
-    void increment() {
-        long[] cell = own.get();
-        // Only this thread writes the cell: a release store publishes the whole 64-bit value to readers.
-        CELL.setRelease(cell, 0, cell[0] + 1);
+    public void increment() {
+        add(1);
     }
 
-    /** The count so far, for a scrape. */
-    double sum() {
+    public void decrement() {
+        add(-1);
+    }
+
+    private void add(long delta) {
+        long[] cell = own.get();
+        // Only this thread writes the cell: a release store publishes the whole 64-bit value to readers.
+        CELL.setRelease(cell, 0, cell[0] + delta);
+    }
+
+    /** The count so far. */
+    public long sum() {
         long sum = 0;
         for (long[] cell : cells) {
             sum += (long) CELL.getAcquire(cell, 0);

@@ -1,4 +1,4 @@
-package io.zerogate.admin;
+package io.zerogate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,7 +45,7 @@ class ThreadCounterTest {
             thread.join();
         }
         counter.increment();
-        assertThat(counter.sum()).isEqualTo((double) threads * each + 1);
+        assertThat(counter.sum()).isEqualTo((long) threads * each + 1);
     }
 
     @Test
@@ -57,13 +57,23 @@ class ThreadCounterTest {
             }
         });
         writer.start();
-        double last = 0;
+        long last = 0;
         while (writer.isAlive()) {
-            double now = counter.sum();
+            long now = counter.sum();
             assertThat(now).isGreaterThanOrEqualTo(last);
             last = now;
         }
         writer.join();
-        assertThat(counter.sum()).isEqualTo(2_000_000d);
+        assertThat(counter.sum()).isEqualTo(2_000_000L);
+    }
+
+    @Test
+    void aDecrementOnAnotherThreadThanItsIncrementKeepsTheSumRight() throws Exception {
+        ThreadCounter counter = new ThreadCounter();
+        counter.increment();
+        Thread other = new DefaultThreadFactory("counter-other").newThread(counter::decrement);
+        other.start();
+        other.join();
+        assertThat(counter.sum()).isZero();
     }
 }
