@@ -211,7 +211,7 @@ final class AuditWriter implements Runnable {
     private byte[] checkpointLine() {
         long seq = chain.seq() + 1;
         String prev = chain.head();
-        String sig = CheckpointSignature.sign(keys.privateKey(), seq, prev);
+        String sig = keys.signCheckpoint(seq, prev);
         byte[] line = chain.link("checkpoint", encoder.checkpoint(clock.instant(), keys.keyId(), sig));
         unsealed = 0;
         lastCheckpoint = clock.millis();

@@ -9,6 +9,8 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.SignatureException;
 import java.util.Base64;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * The Ed25519 signature a checkpoint line carries. A checkpoint with sequence number {@code seq} and
@@ -40,6 +42,18 @@ public final class CheckpointSignature {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Ed25519 signing failed", e);
         }
+    }
+
+    /**
+     * As {@link #sign(PrivateKey, long, String)}, with the key in Bouncy Castle's form. Ed25519 signatures are
+     * deterministic (RFC 8032), so both produce the same bytes; this one costs tens of microseconds where the
+     * JDK's provider costs hundreds, which matters to a writer that signs a checkpoint every thousand records.
+     */
+    static String sign(Ed25519PrivateKeyParameters key, long seq, String prev) {
+        byte[] message = message(seq, prev);
+        byte[] signature = new byte[Ed25519PrivateKeyParameters.SIGNATURE_SIZE];
+        key.sign(Ed25519.Algorithm.Ed25519, null, message, 0, message.length, signature, 0);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
     }
 
     /** True when {@code signature} (base64url) is the key's valid signature over the checkpoint. */

@@ -84,6 +84,24 @@ class AuditLogTest {
     }
 
     @Test
+    void checkpointsAreSignedExactlyAsTheJdksEd25519SignsWithTheSameKey() throws Exception {
+        Path key = dir.resolve("keys/audit.pem");
+        AuditKeys keys = AuditKeys.loadOrCreate(key);
+        String pem = Files.readString(key);
+        byte[] der = java.util.Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+        java.security.PrivateKey jdkKey = java.security.KeyFactory.getInstance("Ed25519")
+                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+        for (long seq : new long[] {1, 2, 999, 1_000_001, Long.MAX_VALUE}) {
+            String prev = AuditChain.hash(Long.toString(seq).getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0,
+                    Long.toString(seq).length());
+            String signature = keys.signCheckpoint(seq, prev);
+            assertThat(signature).isEqualTo(CheckpointSignature.sign(jdkKey, seq, prev));
+            assertThat(CheckpointSignature.verify(keys.publicKey(), seq, prev, signature)).isTrue();
+            assertThat(CheckpointSignature.verify(keys.publicKey(), seq, AuditChain.GENESIS, signature)).isFalse();
+        }
+    }
+
+    @Test
     void aDirectoryHoldsTheTrailOfOneGatewayAtATime() throws Exception {
         AuditConfig config = config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64);
         AuditLog first = AuditLog.start(config, List.of(), AuditObserver.NONE, Clock.systemUTC());
