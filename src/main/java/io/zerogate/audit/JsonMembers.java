@@ -30,36 +30,36 @@ final class JsonMembers {
         return Arrays.copyOf(buf, len);
     }
 
-    JsonMembers string(String name, String value) {
+    JsonMembers string(byte[] name, String value) {
         name(name);
         quoted(value);
         return this;
     }
 
-    JsonMembers optional(String name, @Nullable String value) {
+    JsonMembers optional(byte[] name, @Nullable String value) {
         return value == null ? this : string(name, value);
     }
 
-    JsonMembers nullValue(String name) {
+    JsonMembers nullValue(byte[] name) {
         name(name);
         ascii("null");
         return this;
     }
 
-    JsonMembers number(String name, long value) {
+    JsonMembers number(byte[] name, long value) {
         name(name);
         ascii(Long.toString(value));
         return this;
     }
 
-    JsonMembers bool(String name, boolean value) {
+    JsonMembers bool(byte[] name, boolean value) {
         name(name);
         ascii(value ? "true" : "false");
         return this;
     }
 
     /** Opens a nested object member; close it with {@link #endObject()}. */
-    JsonMembers startObject(String name) {
+    JsonMembers startObject(byte[] name) {
         name(name);
         put((byte) '{');
         first = true;
@@ -73,7 +73,7 @@ final class JsonMembers {
     }
 
     /** Opens an array member of strings; add them with {@link #element} and close it with {@link #endArray()}. */
-    JsonMembers startArray(String name) {
+    JsonMembers startArray(byte[] name) {
         name(name);
         put((byte) '[');
         first = true;
@@ -96,7 +96,7 @@ final class JsonMembers {
     }
 
     /** A value already known to be plain ASCII needing no escapes (a formatted time), quoted. */
-    JsonMembers plain(String name, CharSequence value) {
+    JsonMembers plain(byte[] name, CharSequence value) {
         name(name);
         put((byte) '"');
         for (int i = 0; i < value.length(); i++) {
@@ -106,13 +106,25 @@ final class JsonMembers {
         return this;
     }
 
-    private void name(String name) {
+    /**
+     * A member name as written: quoted, escaped and followed by its colon. Names are encoded once, when the
+     * encoder is built, instead of once per record.
+     */
+    static byte[] key(String name) {
+        JsonMembers g = new JsonMembers();
+        g.quoted(name);
+        g.put((byte) ':');
+        return g.toBytes();
+    }
+
+    private void name(byte[] key) {
+        ensure(key.length + 1);
         if (!first) {
-            put((byte) ',');
+            buf[len++] = ',';
         }
         first = false;
-        quoted(name);
-        put((byte) ':');
+        System.arraycopy(key, 0, buf, len, key.length);
+        len += key.length;
     }
 
     private void ascii(String s) {

@@ -15,6 +15,49 @@ final class RecordEncoder {
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
             .withZone(ZoneOffset.UTC);
 
+    private static final byte[] K_TIME = JsonMembers.key("time");
+    private static final byte[] K_REQUEST_ID = JsonMembers.key("request_id");
+    private static final byte[] K_TRACE_ID = JsonMembers.key("trace_id");
+    private static final byte[] K_SPAN_ID = JsonMembers.key("span_id");
+    private static final byte[] K_PARENT_SPAN_ID = JsonMembers.key("parent_span_id");
+    private static final byte[] K_LISTENER = JsonMembers.key("listener");
+    private static final byte[] K_ROUTE_ID = JsonMembers.key("route_id");
+    private static final byte[] K_METHOD = JsonMembers.key("method");
+    private static final byte[] K_HOST = JsonMembers.key("host");
+    private static final byte[] K_PATH_TEMPLATE = JsonMembers.key("path_template");
+    private static final byte[] K_PATH = JsonMembers.key("path");
+    private static final byte[] K_CLIENT_ADDRESS = JsonMembers.key("client_address");
+    private static final byte[] K_FORWARDED_FOR = JsonMembers.key("forwarded_for");
+    private static final byte[] K_ID = JsonMembers.key("id");
+    private static final byte[] K_KIND = JsonMembers.key("kind");
+    private static final byte[] K_ISSUER = JsonMembers.key("issuer");
+    private static final byte[] K_CLIENT_ID = JsonMembers.key("client_id");
+    private static final byte[] K_CREDENTIAL = JsonMembers.key("credential");
+    private static final byte[] K_BINDING = JsonMembers.key("binding");
+    private static final byte[] K_VERDICT = JsonMembers.key("verdict");
+    private static final byte[] K_OUTCOME = JsonMembers.key("outcome");
+    private static final byte[] K_REASON = JsonMembers.key("reason");
+    private static final byte[] K_RULE = JsonMembers.key("rule");
+    private static final byte[] K_DETAIL = JsonMembers.key("detail");
+    private static final byte[] K_KEY = JsonMembers.key("key");
+    private static final byte[] K_REMAINING = JsonMembers.key("remaining");
+    private static final byte[] K_LOCAL = JsonMembers.key("local");
+    private static final byte[] K_UPSTREAM = JsonMembers.key("upstream");
+    private static final byte[] K_STATUS = JsonMembers.key("status");
+    private static final byte[] K_BYTES_IN = JsonMembers.key("bytes_in");
+    private static final byte[] K_BYTES_OUT = JsonMembers.key("bytes_out");
+    private static final byte[] K_TOTAL_MICROS = JsonMembers.key("total_micros");
+    private static final byte[] K_CHAIN_MICROS = JsonMembers.key("chain_micros");
+    private static final byte[] K_UPSTREAM_MICROS = JsonMembers.key("upstream_micros");
+    private static final byte[] K_SIG = JsonMembers.key("sig");
+    private static final byte[] K_PREVIOUS_FILE = JsonMembers.key("previous_file");
+    private static final byte[] K_DISCARDED_BYTES = JsonMembers.key("discarded_bytes");
+    private static final byte[] K_SUBJECT = JsonMembers.key("subject");
+    private static final byte[] K_DEVICE = JsonMembers.key("device");
+    private static final byte[] K_SHADOW = JsonMembers.key("shadow");
+    private static final byte[] K_LIMIT = JsonMembers.key("limit");
+    private static final byte[] K_HEADERS = JsonMembers.key("headers");
+
     private final JsonMembers json = new JsonMembers();
     private final StringBuilder time = new StringBuilder(32);
     private long cachedSecond = Long.MIN_VALUE;
@@ -22,35 +65,35 @@ final class RecordEncoder {
 
     byte[] record(AuditRecord r) {
         JsonMembers g = json.reset();
-        g.plain("time", time(r.time()));
-        g.string("request_id", r.requestId());
-        g.string("trace_id", r.traceId());
-        g.optional("span_id", r.spanId());
-        g.optional("parent_span_id", r.parentSpanId());
-        g.string("listener", r.listener());
-        g.optional("route_id", r.routeId());
-        g.string("method", r.method());
-        g.string("host", r.host());
-        g.optional("path_template", r.pathTemplate());
-        g.string("path", r.path());
-        g.string("client_address", r.clientAddress());
-        g.optional("forwarded_for", r.forwardedFor());
+        g.plain(K_TIME, time(r.time()));
+        g.string(K_REQUEST_ID, r.requestId());
+        g.string(K_TRACE_ID, r.traceId());
+        g.optional(K_SPAN_ID, r.spanId());
+        g.optional(K_PARENT_SPAN_ID, r.parentSpanId());
+        g.string(K_LISTENER, r.listener());
+        g.optional(K_ROUTE_ID, r.routeId());
+        g.string(K_METHOD, r.method());
+        g.string(K_HOST, r.host());
+        g.optional(K_PATH_TEMPLATE, r.pathTemplate());
+        g.string(K_PATH, r.path());
+        g.string(K_CLIENT_ADDRESS, r.clientAddress());
+        g.optional(K_FORWARDED_FOR, r.forwardedFor());
         AuditRecord.SubjectFacts s = r.subject();
         if (s != null) {
-            g.startObject("subject").string("id", s.id()).string("kind", s.kind()).optional("issuer", s.issuer())
-                    .optional("client_id", s.clientId()).string("credential", s.credential()).string("binding", s.binding())
+            g.startObject(K_SUBJECT).string(K_ID, s.id()).string(K_KIND, s.kind()).optional(K_ISSUER, s.issuer())
+                    .optional(K_CLIENT_ID, s.clientId()).string(K_CREDENTIAL, s.credential()).string(K_BINDING, s.binding())
                     .endObject();
         }
         AuditRecord.DeviceFacts d = r.device();
         if (d != null) {
-            g.startObject("device").string("id", d.id()).string("verdict", d.verdict()).endObject();
+            g.startObject(K_DEVICE).string(K_ID, d.id()).string(K_VERDICT, d.verdict()).endObject();
         }
-        g.string("outcome", r.outcome().code());
-        g.optional("reason", r.reason());
-        g.optional("rule", r.rule());
-        g.optional("detail", r.detail());
+        g.string(K_OUTCOME, r.outcome().code());
+        g.optional(K_REASON, r.reason());
+        g.optional(K_RULE, r.rule());
+        g.optional(K_DETAIL, r.detail());
         if (!r.shadow().isEmpty()) {
-            g.startArray("shadow");
+            g.startArray(K_SHADOW);
             for (String hit : r.shadow()) {
                 g.element(hit);
             }
@@ -58,20 +101,20 @@ final class RecordEncoder {
         }
         AuditRecord.LimitState l = r.limit();
         if (l != null) {
-            g.startObject("limit").string("key", l.key()).number("remaining", l.remaining()).bool("local", l.local())
+            g.startObject(K_LIMIT).string(K_KEY, l.key()).number(K_REMAINING, l.remaining()).bool(K_LOCAL, l.local())
                     .endObject();
         }
-        g.optional("upstream", r.upstream());
-        g.number("status", r.status());
-        g.number("bytes_in", r.bytesIn());
-        g.number("bytes_out", r.bytesOut());
-        g.number("total_micros", r.totalMicros());
-        g.number("chain_micros", r.chainMicros());
-        g.number("upstream_micros", r.upstreamMicros());
+        g.optional(K_UPSTREAM, r.upstream());
+        g.number(K_STATUS, r.status());
+        g.number(K_BYTES_IN, r.bytesIn());
+        g.number(K_BYTES_OUT, r.bytesOut());
+        g.number(K_TOTAL_MICROS, r.totalMicros());
+        g.number(K_CHAIN_MICROS, r.chainMicros());
+        g.number(K_UPSTREAM_MICROS, r.upstreamMicros());
         if (!r.headers().isEmpty()) {
-            g.startObject("headers");
+            g.startObject(K_HEADERS);
             for (Map.Entry<String, String> h : new java.util.TreeMap<>(r.headers()).entrySet()) {
-                g.string(h.getKey(), h.getValue());
+                g.string(JsonMembers.key(h.getKey()), h.getValue());
             }
             g.endObject();
         }
@@ -79,17 +122,17 @@ final class RecordEncoder {
     }
 
     byte[] checkpoint(Instant at, String keyId, String signature) {
-        return json.reset().plain("time", time(at)).string("key", keyId).string("sig", signature).toBytes();
+        return json.reset().plain(K_TIME, time(at)).string(K_KEY, keyId).string(K_SIG, signature).toBytes();
     }
 
     byte[] resume(Instant at, @Nullable String previousFile, long discardedBytes) {
-        JsonMembers g = json.reset().plain("time", time(at));
+        JsonMembers g = json.reset().plain(K_TIME, time(at));
         if (previousFile == null) {
-            g.nullValue("previous_file");
+            g.nullValue(K_PREVIOUS_FILE);
         } else {
-            g.string("previous_file", previousFile);
+            g.string(K_PREVIOUS_FILE, previousFile);
         }
-        return g.number("discarded_bytes", discardedBytes).toBytes();
+        return g.number(K_DISCARDED_BYTES, discardedBytes).toBytes();
     }
 
     /** ISO-8601 in UTC with microseconds ({@code 2026-11-24T10:00:00.123456Z}); the second's text is reused. */
