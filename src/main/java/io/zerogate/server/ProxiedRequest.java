@@ -254,6 +254,11 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         return phase == Phase.FORWARDING && !requestComplete;
     }
 
+    /** True until the request has an upstream connection: while its decision or its connection is awaited. */
+    boolean awaitingUpstream() {
+        return phase == Phase.DECIDING || phase == Phase.CONNECTING;
+    }
+
     boolean wantsClientInput() {
         UpstreamConnection c = connection;
         if (phase == Phase.TUNNEL || (phase == Phase.FORWARDING && !requestComplete)) {

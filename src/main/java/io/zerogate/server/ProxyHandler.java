@@ -359,10 +359,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** Issues a read when the state wants more input and nothing queued is waiting. */
     void readIfWanted() {
         ChannelHandlerContext c = ctx;
-        if (c == null || closed || !inbound.isEmpty()) {
+        if (c == null || closed) {
             return;
         }
         ProxiedRequest r = current;
+        if (!inbound.isEmpty()) {
+            // While the request waits for its decision or its upstream connection, its end may be all that is
+            // queued. Nothing the client sends next can reach the upstream before this response, and a read
+            // left armed brings in at most one more batch, which then waits here; it spares the event loop
+            // taking the socket out of its interest set and putting it back for every such request.
+            if (r != null && r.awaitingUpstream() && onlyRequestEndQueued()) {
+                c.read();
+            }
+            return;
+        }
         if (r == null) {
             if (!closeAfterResponse) {
                 c.read();
@@ -370,6 +380,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         } else if (r.wantsClientInput()) {
             c.read();
         }
+    }
+
+    /** True when the queue holds the rest of the current request's body, through its end, and nothing after it. */
+    private boolean onlyRequestEndQueued() {
+        if (discardingBody || !(inbound.peekLast() instanceof LastHttpContent)) {
+            return false;
+        }
+        for (HttpObject o : inbound) {
+            if (o instanceof HttpRequest) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void begin(HttpRequest request) {

@@ -303,6 +303,39 @@ class RedisLimitsGatewayTest {
         }
     }
 
+    @Test
+    void pipelinedRequestsDecidedInRedisAreAnsweredInOrder() throws Exception {
+        String me = caller();
+        String get = "GET /gcra HTTP/1.1\r\nHost: a\r\nX-Caller: " + me + "\r\n\r\n";
+        String post = "POST /gcra HTTP/1.1\r\nHost: a\r\nX-Caller: " + me + "\r\nContent-Length: 3\r\n\r\nabc";
+        String last = "GET /gcra HTTP/1.1\r\nHost: a\r\nX-Caller: " + me + "\r\nConnection: close\r\n\r\n";
+        String answers;
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(gateway.address(), 5000);
+            socket.setSoTimeout(20_000);
+            // The first alone, so that the rest arrive while it waits for its Redis verdict with its read armed;
+            // then three at once, each waiting for its verdict while the ones behind it are already read.
+            socket.getOutputStream().write(get.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            socket.getOutputStream().write((post + get + last).getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+        Matcher status = Pattern.compile("HTTP/1\\.1 (\\d{3}) ").matcher(answers);
+        java.util.List<String> statuses = new java.util.ArrayList<>();
+        while (status.find()) {
+            statuses.add(status.group(1));
+        }
+        // The limit is 3 an hour: the fourth, last in line, is the one refused.
+        assertThat(statuses).as(answers).containsExactly("200", "200", "200", "429");
+        Matcher remaining = Pattern.compile("(?m)^RateLimit: \"per-caller\";r=(\\d+);").matcher(answers);
+        java.util.List<String> left = new java.util.ArrayList<>();
+        while (remaining.find()) {
+            left.add(remaining.group(1));
+        }
+        assertThat(left).startsWith("2", "1", "0");
+    }
+
     private static String caller() {
         return UUID.randomUUID().toString();
     }
