@@ -13,6 +13,14 @@ import org.jspecify.annotations.Nullable;
 final class JsonMembers {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** ASCII characters written as they are inside a JSON string: printable, and neither quote nor backslash. */
+    private static final boolean[] PLAIN = new boolean[0x80];
+
+    static {
+        for (char c = 0x20; c < 0x80; c++) {
+            PLAIN[c] = c != '"' && c != '\\';
+        }
+    }
 
     private byte[] buf = new byte[1024];
     private int len;
@@ -134,9 +142,23 @@ final class JsonMembers {
     }
 
     private void quoted(String s) {
-        ensure(s.length() * 3 + 2);
-        buf[len++] = '"';
-        for (int i = 0; i < s.length(); i++) {
+        int n = s.length();
+        ensure(n * 3 + 2);
+        byte[] b = buf;
+        int at = len;
+        b[at++] = '"';
+        int i = 0;
+        // Most values are printable ASCII with nothing to escape: copied in a tight loop first.
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c >= 0x80 || !PLAIN[c]) {
+                break;
+            }
+            b[at++] = (byte) c;
+            i++;
+        }
+        len = at;
+        for (; i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
                 buf[len++] = (byte) c;
