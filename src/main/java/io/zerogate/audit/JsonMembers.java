@@ -160,7 +160,7 @@ final class JsonMembers {
         len = at;
         for (; i < n; i++) {
             char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            if (c < 0x80 && PLAIN[c]) {
                 buf[len++] = (byte) c;
             } else if (c < 0x80) {
                 escaped(c);
