@@ -466,13 +466,14 @@ public final class Gateway implements AutoCloseable {
             w.close();
         }
         health.close();
-        server.shutdown(grace);
+        // The shared state closes after the last request and before the event loops stop: its Redis connections
+        // live on them.
+        server.shutdown(grace, () -> state.close());
         AdminServer a = admin;
         if (a != null) {
             a.close();
         }
         authenticators.close();
-        state.close();
         identity.close();
         AuditLog trail = audit;
         if (trail != null) {

@@ -164,6 +164,15 @@ public final class GatewayServer implements AutoCloseable {
      * busy ones after their current response), then closes everything.
      */
     public void shutdown(Duration grace) {
+        shutdown(grace, () -> {
+        });
+    }
+
+    /**
+     * As {@link #shutdown(Duration)}, running {@code beforeLoopsStop} once every connection is closed and before the
+     * event loops stop: for what keeps channels of its own on them (the state store's Redis connections).
+     */
+    public void shutdown(Duration grace, Runnable beforeLoopsStop) {
         context.startDraining();
         CertificateRotation r = rotation;
         if (r != null) {
@@ -197,7 +206,11 @@ public final class GatewayServer implements AutoCloseable {
             log.warn("{} requests still in flight after the {} grace period; closing them", context.inFlight(), grace);
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+            beforeLoopsStop.run();
+        } finally {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 
     @Override

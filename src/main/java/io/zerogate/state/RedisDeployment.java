@@ -18,14 +18,17 @@ import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.channel.EventLoop;
 import io.zerogate.config.StateConfig.RedisConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A connection to a Redis deployment as configured: one server, a master found through Sentinel (and found
@@ -33,11 +36,13 @@ import java.util.stream.Collectors;
  * and every {@link #TOPOLOGY_REFRESH}.
  *
  * @param resources the client's threads and timer, shut down with it
+ * @param server    where more connections to the same server go ({@link #connectOn}); null for Redis Cluster
  * @param clustered true for Redis Cluster, where one script call may only touch keys of one slot
  * @param endpoint  where it connects, without credentials, for messages
  */
 record RedisDeployment(ClientResources resources, AbstractRedisClient client, StatefulConnection<String, String> connection,
-                       RedisClusterAsyncCommands<String, String> commands, boolean clustered, String endpoint) {
+                       RedisClusterAsyncCommands<String, String> commands, @Nullable RedisURI server, boolean clustered,
+                       String endpoint) {
 
     static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(30);
     /** The longest wait between two attempts to reconnect. */
@@ -78,7 +83,7 @@ record RedisDeployment(ClientResources resources, AbstractRedisClient client, St
                                 .build())
                         .build());
                 StatefulRedisClusterConnection<String, String> connection = cluster.connect(StringCodec.UTF8);
-                deployment = new RedisDeployment(resources, cluster, connection, connection.async(), true, endpoint);
+                deployment = new RedisDeployment(resources, cluster, connection, connection.async(), null, true, endpoint);
             } else {
                 RedisClient single = RedisClient.create(resources);
                 client = single;
@@ -87,7 +92,7 @@ record RedisDeployment(ClientResources resources, AbstractRedisClient client, St
                         ? sentinelUri(config.nodes(), Objects.requireNonNull(config.masterName(), "masterName"), timeout)
                         : redisUri(config.nodes().get(0), timeout);
                 StatefulRedisConnection<String, String> connection = single.connect(StringCodec.UTF8, uri);
-                deployment = new RedisDeployment(resources, single, connection, connection.async(), false, endpoint);
+                deployment = new RedisDeployment(resources, single, connection, connection.async(), uri, false, endpoint);
             }
             deployment.commands().scriptLoad(RedisLimitScript.SOURCE).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return deployment;
@@ -101,6 +106,18 @@ record RedisDeployment(ClientResources resources, AbstractRedisClient client, St
             }
             throw new IllegalStateException("cannot connect to Redis at " + endpoint + " within " + timeout, e);
         }
+    }
+
+    /**
+     * Opens another connection to the server (or the master behind Sentinel) with its channel on {@code loop}
+     * ({@link LoopConnection}). Call it off the loop. Fails for a Redis Cluster, which keeps one connection.
+     */
+    CompletableFuture<LoopConnection> connectOn(EventLoop loop) {
+        if (server == null || !(client instanceof RedisClient single)) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                    "a Redis Cluster is reached through one connection: " + endpoint));
+        }
+        return LoopConnection.open(resources, single.getOptions(), server, loop);
     }
 
     void close() {

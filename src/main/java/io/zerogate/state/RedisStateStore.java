@@ -1,6 +1,8 @@
 package io.zerogate.state;
 
 import io.lettuce.core.SetArgs;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.zerogate.config.StateConfig.RedisConfig;
 import io.zerogate.state.RedisLimitScript.Mode;
@@ -14,9 +16,17 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The state store of a cluster: every gateway process shares one Redis deployment (one server, a master
@@ -34,8 +44,10 @@ import java.util.function.Supplier;
  * are refused at once instead of queued, and a Redis that stops answering fails each command when its time
  * limit passes: an operation never waits much longer than the timeout, and callers deny on failure.
  *
- * <p>Charges made on an event loop are batched per loop ({@link LoopCharges}) and answered on that loop; other
- * futures complete on the Redis client's own I/O threads.
+ * <p>Charges made on an event loop are batched per loop ({@link LoopCharges}) and answered on that loop. Outside a
+ * Redis Cluster each loop that charges opens a connection of its own, whose channel lives on that loop
+ * ({@link LoopConnection}), so its batches are written and answered without a thread hop; other commands take the
+ * shared connection, and their futures complete on the Redis client's own I/O threads.
  */
 public final class RedisStateStore implements StateStore {
 
@@ -45,10 +57,15 @@ public final class RedisStateStore implements StateStore {
     /** The longest lease id: it is stored in Redis for as long as the lease. */
     static final int MAX_LEASE_ID_LENGTH = 200;
 
+    /** How long a loop whose own connection could not be opened keeps to the shared one before it tries again. */
+    static final Duration RECONNECT_LOOP_AFTER = Duration.ofSeconds(30);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+    private static final Logger logger = LoggerFactory.getLogger(RedisStateStore.class);
+
     private final RedisDeployment deployment;
     private final RedisLimitScript script;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Map<EventExecutor, LoopCharges> batches = new ConcurrentHashMap<>();
+    private final Map<EventExecutor, LoopLink> links = new ConcurrentHashMap<>();
     private final SlotGroups slots;
     /** The time limit of every command, and of every charge from when it is made. */
     private final Duration timeout;
@@ -117,11 +134,12 @@ public final class RedisStateStore implements StateStore {
         if (!executor.inEventLoop() || closed.get()) {
             return onLoop(charge(charges, leaseId).toCompletableFuture(), executor);
         }
-        LoopCharges batch = batches.get(executor);
-        if (batch == null) {
-            batch = batches.computeIfAbsent(executor, l -> new LoopCharges(l,
-                    requests -> send(() -> script.run(Mode.CHARGE, requests)), timeout, System::nanoTime));
+        LoopLink link = links.get(executor);
+        if (link == null) {
+            link = links.computeIfAbsent(executor, LoopLink::new);
         }
+        link.connectIfDue();
+        LoopCharges batch = link.batch;
         int slot = slots.oneSlot(charges);
         if (slot >= 0) {
             // The batch answers on the loop, and the verdict is made there from the one reply.
@@ -136,6 +154,86 @@ public final class RedisStateStore implements StateStore {
             waiting.add(s, selected, leaseId, reply);
             return reply;
         }), executor);
+    }
+
+    /**
+     * What the store keeps for one event loop: the loop's batch of charges and, once it is open, the loop's own
+     * connection ({@link LoopConnection}), which the batch's calls then travel on instead of the shared one. The
+     * connection is opened when the loop first charges, off the loop; until it is open, and again for a while after
+     * an attempt failed, calls take the shared connection. Touched on its loop, except {@link #connection}, which
+     * {@link #close()} takes from any thread.
+     */
+    private final class LoopLink {
+        final EventExecutor loop;
+        final LoopCharges batch;
+        final AtomicReference<@Nullable LoopConnection> connection = new AtomicReference<>();
+        /** Only a loop that runs channels can carry a connection; and a Redis Cluster keeps its one connection. */
+        final boolean connectable;
+        boolean connecting;
+        boolean failedBefore;
+        long nextAttemptNanos;
+
+        LoopLink(EventExecutor loop) {
+            this.loop = loop;
+            this.batch = new LoopCharges(loop, requests -> send(() -> script().run(Mode.CHARGE, requests)), timeout,
+                    System::nanoTime);
+            this.connectable = loop instanceof IoEventLoop && deployment.server() != null;
+        }
+
+        RedisLimitScript script() {
+            LoopConnection own = connection.get();
+            return own == null ? RedisStateStore.this.script : own.script();
+        }
+
+        void connectIfDue() {
+            if (!connectable || connecting || connection.get() != null || System.nanoTime() - nextAttemptNanos < 0) {
+                return;
+            }
+            connecting = true;
+            EventLoop eventLoop = (EventLoop) loop;
+            try {
+                deployment.resources().eventExecutorGroup().execute(() -> deployment.connectOn(eventLoop)
+                        .whenComplete((opened, failure) -> LoopCharges.runOn(loop, () -> opened(opened, failure))));
+            } catch (RejectedExecutionException shuttingDown) {
+                // The client is shutting down with the store: the loop stays on the shared connection.
+            }
+        }
+
+        private void opened(@Nullable LoopConnection opened, @Nullable Throwable failure) {
+            if (opened == null) {
+                connecting = false;
+                nextAttemptNanos = System.nanoTime() + RECONNECT_LOOP_AFTER.toNanos();
+                String message = "Redis at {}: this event loop could not open a connection of its own ({}); its charges "
+                        + "take the shared connection, and it tries again in {} s";
+                Object cause = failure == null ? "no connection" : innermost(failure);
+                if (failedBefore) {
+                    logger.debug(message, deployment.endpoint(), cause, RECONNECT_LOOP_AFTER.toSeconds());
+                } else {
+                    logger.warn(message, deployment.endpoint(), cause, RECONNECT_LOOP_AFTER.toSeconds());
+                }
+                failedBefore = true;
+                return;
+            }
+            connection.set(opened);
+            if (closed.get()) {
+                closeConnection();
+            }
+        }
+
+        /** Closes the loop's own connection, if it has one; whoever takes it first closes it. */
+        CompletableFuture<Void> closeConnection() {
+            LoopConnection own = connection.getAndSet(null);
+            return own == null ? CompletableFuture.completedFuture(null) : own.close(CLOSE_WAIT);
+        }
+    }
+
+    /** What a failure was caused by in the end: the client wraps what the socket or the loop said. */
+    private static Throwable innermost(Throwable failure) {
+        Throwable cause = failure;
+        for (int depth = 0; cause.getCause() != null && cause.getCause() != cause && depth < 8; depth++) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     /** One request's verdict, made from its reply in a batch; itself the request's answer, so one object does. */
@@ -265,9 +363,24 @@ public final class RedisStateStore implements StateStore {
         }
     }
 
+    /**
+     * Closes the loops' own connections, then the shared one. Call it while the event loops still run: a
+     * connection whose loop has stopped is closed with it, and its client tries to reconnect until this is called.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            CompletableFuture<?>[] closing = links.values().stream()
+                    .map(LoopLink::closeConnection)
+                    .toArray(CompletableFuture[]::new);
+            try {
+                CompletableFuture.allOf(closing).get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                logger.warn("Redis at {}: the event loops' connections did not close within {} ({})",
+                        deployment.endpoint(), CLOSE_WAIT, e.toString());
+            }
             deployment.close();
         }
     }
