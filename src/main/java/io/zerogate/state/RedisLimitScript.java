@@ -59,6 +59,8 @@ final class RedisLimitScript {
     private static final int RESULT_BYTES = 33;
     /** The most keys, and meters, one call can name: their indexes are two bytes. */
     private static final int MAX_INDEX = 0xffff;
+    /** The most requests one run can hold: its count is two bytes. */
+    private static final int MAX_RUN = 0xffff;
     private static final byte[] NO_LEASE = new byte[0];
     private static final Reply RELEASED = new Reply(true, List.of(), List.of());
 
@@ -80,20 +82,29 @@ final class RedisLimitScript {
 
     /**
      * {@code EVALSHA}'s arguments: each key and each meter once however many charges use them, and the requests
-     * packed into one argument (see {@code redis-limits.lua}). This is built for every call, so nothing is turned
-     * into text that need not be.
+     * packed into one argument in runs of alike requests (see {@code redis-limits.lua}). This is built for every
+     * call, so nothing is turned into text that need not be.
      */
     private static CommandArgs<String, String> arguments(Mode mode, List<Request> requests) {
         Map<String, Integer> keys = new LinkedHashMap<>();
         List<Meter> meters = new ArrayList<>(2);
         int size = 0;
         byte[][] leases = new byte[requests.size()][];
+        // runs[r]: how many requests the run that starts at request r holds (0: r is in an earlier run).
+        int[] runs = new int[requests.size()];
+        int runStart = -1;
         for (int r = 0; r < requests.size(); r++) {
             Request request = requests.get(r);
             // The lease id is only stored by concurrency limits; other requests spare Redis the bytes.
             leases[r] = mode == Mode.CHARGE && !leases(request.charges()) ? NO_LEASE
                     : request.leaseId().getBytes(StandardCharsets.UTF_8);
-            size += 4 + leases[r].length + CHARGE_BYTES * request.charges().size();
+            if (runStart >= 0 && runs[runStart] < MAX_RUN && alike(requests.get(runStart), leases[runStart], request, leases[r])) {
+                runs[runStart]++;
+                continue;
+            }
+            runStart = r;
+            runs[r] = 1;
+            size += 6 + leases[r].length + CHARGE_BYTES * request.charges().size();
             for (Charge charge : request.charges()) {
                 keys.putIfAbsent(charge.key(), keys.size() + 1);
                 if (!meters.contains(charge.meter())) {
@@ -107,9 +118,13 @@ final class RedisLimitScript {
         }
         ByteBuffer packed = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         for (int r = 0; r < requests.size(); r++) {
+            if (runs[r] == 0) {
+                continue;
+            }
             Request request = requests.get(r);
             List<Charge> charges = request.charges();
-            packed.putShort((short) leases[r].length).put(leases[r]).putShort((short) charges.size());
+            packed.putShort((short) runs[r]).putShort((short) leases[r].length).put(leases[r])
+                    .putShort((short) charges.size());
             for (int n = 0; n < charges.size(); n++) {
                 Charge charge = charges.get(n);
                 packed.putShort((short) (int) keys.get(charge.key()))
@@ -127,6 +142,12 @@ final class RedisLimitScript {
             meter(args, meter);
         }
         return args;
+    }
+
+    /** Whether two requests pack alike: the same lease id as sent, the same charges and, for a refund, marks. */
+    private static boolean alike(Request first, byte[] firstLease, Request next, byte[] nextLease) {
+        return Arrays.equals(firstLease, nextLease) && first.charges().equals(next.charges())
+                && first.marks().equals(next.marks());
     }
 
     private static boolean leases(List<Charge> charges) {

@@ -7,25 +7,31 @@
 -- refused applies nothing and changes nothing for the others.
 --
 -- KEYS: the keys the charges count under, each once. ARGV[1]: the mode (charge, peek, release, refund).
--- ARGV[2]: the requests, packed little-endian: per request its lease id (a 2-byte length, then the bytes) and its
--- number of charges (2 bytes), then per charge its key (2 bytes, an index into KEYS), its meter (2 bytes, an
--- index into the meters), its cost (8 bytes) and a flag (8 bytes): enforced (1 or 0) for charge and peek, the
--- mark of the charge for refund. ARGV[3]: the number of meters M, then four values per meter: kind (g gcra,
--- f fixed window, s sliding window, c concurrency, q quota) and three parameters. Packing the requests into one
--- argument spares Redis and the client a separate argument per value.
+-- ARGV[2]: the requests, packed little-endian in runs of consecutive requests that are alike (the same lease
+-- id and the same charges, as the many requests of one caller are): per run the number of requests in it
+-- (2 bytes), their lease id (a 2-byte length, then the bytes) and their number of charges (2 bytes), then per
+-- charge its key (2 bytes, an index into KEYS), its meter (2 bytes, an index into the meters), its cost
+-- (8 bytes) and a flag (8 bytes): enforced (1 or 0) for charge and peek, the mark of the charge for refund.
+-- Each request of a run is decided on its own, exactly as if it had been packed alone. ARGV[3]: the number of
+-- meters M, then four values per meter: kind (g gcra, f fixed window, s sliding window, c concurrency,
+-- q quota) and three parameters. Packing the requests into one argument spares Redis and the client a
+-- separate argument per value.
 --
--- charge, peek and refund answer one string, packed the same way: per request its verdict (1 byte), then per
--- charge allowed (1 byte) and remaining, resetMicros, retryAfterMicros and mark (8 bytes each, signed). The
--- mark names the window a charge counted in, so that a refund takes back from that window only. release removes
+-- charge, peek and refund answer one string: per request (each request of a run its own) its verdict
+-- (1 byte), then per charge allowed (1 byte) and remaining, resetMicros, retryAfterMicros and mark (8 bytes
+-- each, signed). The mark names the window a charge counted in, so that a refund takes back from that window only. release removes
 -- each request's lease from its keys and answers the number removed, packed in 8 bytes.
 
 local mode = ARGV[1]
 local charging = mode == 'charge'
+local peeking = mode == 'peek'
+local refunding = mode == 'refund'
 -- The lease id of the request being decided.
 local lease
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local floor = math.floor
+local pack, unpack = struct.pack, struct.unpack
 
 -- Floor division of integers, exact while they stay below 2^53.
 local function fdiv(a, b)
@@ -93,13 +99,14 @@ local function store_rates()
   end
 end
 
--- Each meter kind has eval, apply and refund. eval reads only and answers nine values: allowed, the results as
--- if applied (rem, reset) and as if not (rem0, reset0), retry, mark, and two values apply needs to write the
--- charge. m is the meter: its parameters a, b, c and, for a rate, t (the emission interval).
-local meters = {}
-
-meters.g = {
-  eval = function(key, m, cost)
+-- Each meter kind has eval, apply and refund, each one function below that branches on the kind (g gcra, f fixed
+-- window, s sliding window, c concurrency, q quota): fewer closures to make on every call. eval reads only and
+-- answers nine values: allowed, the results as if applied (rem, reset) and as if not (rem0, reset0), retry, mark,
+-- and two values apply needs to write the charge. m is the meter: its kind k, its parameters a, b, c and, for a
+-- rate, t (the emission interval).
+local function eval(key, m, cost)
+  local kind = m.k
+  if kind == 'g' then
     local t = m.t
     local tat = rate(key) or now
     if tat < now then
@@ -110,20 +117,7 @@ meters.g = {
     local ok = next - now <= room
     return ok, tdiv(room - (next - now), t), next - now, tdiv(room - (tat - now), t), tat - now,
         ok and 0 or next - now - room, 0, next
-  end,
-  apply = function(key, m, cost, next)
-    set_rate(key, next)
-  end,
-  refund = function(key, m, cost)
-    local tat = rate(key)
-    if tat then
-      set_rate(key, tat - m.t * cost)
-    end
-  end
-}
-
-meters.f = {
-  eval = function(key, m, cost)
+  elseif kind == 'f' then
     local limit, window = m.a, m.b
     local stored = redis.call('HMGET', key, 'c', 'e')
     local ends = tonumber(stored[2])
@@ -135,26 +129,7 @@ meters.f = {
     local reset = open and ends - now or window
     local ok = count + cost <= limit
     return ok, limit - count - cost, reset, limit - count, reset, ok and 0 or reset, ends, count
-  end,
-  apply = function(key, m, cost, count, _, ends)
-    redis.call('HSET', key, 'c', text(count + cost), 'e', text(ends))
-    redis.call('PEXPIRE', key, ttl(ends - now))
-  end,
-  refund = function(key, m, cost, mark)
-    local stored = redis.call('HMGET', key, 'c', 'e')
-    if tonumber(stored[2]) == mark then
-      local count = tonumber(stored[1]) - cost
-      if count <= 0 then
-        redis.call('DEL', key)
-      else
-        redis.call('HSET', key, 'c', text(count))
-      end
-    end
-  end
-}
-
-meters.s = {
-  eval = function(key, m, cost)
+  elseif kind == 's' then
     local limit, window = m.a, m.b
     local i = fdiv(now, window)
     local stored = redis.call('HMGET', key, 'w', 'c', 'p')
@@ -179,12 +154,62 @@ meters.s = {
     end
     return ok, math.max(0, limit - weighted - cur - cost), reset, math.max(0, limit - weighted - cur), reset, retry,
         i, cur, prev
-  end,
-  apply = function(key, m, cost, cur, prev, i)
-    redis.call('HSET', key, 'w', text(i), 'c', text(cur + cost), 'p', text(prev))
-    redis.call('PEXPIRE', key, ttl((i + 2) * m.b - now))
-  end,
-  refund = function(key, m, cost, mark)
+  elseif kind == 'c' then
+    local limit = m.a
+    local held = redis.call('ZCOUNT', key, '(' .. text(now), '+inf')
+    local ok = held + 1 <= limit
+    return ok, limit - held - 1, 0, limit - held, 0, ok and 0 or 1000000, 0
+  end
+  -- q
+  local limit, periodEndMillis = m.a, m.b
+  local count = tonumber(redis.call('GET', key)) or 0
+  -- The period's end is in wall-clock milliseconds, and so is the time left to it.
+  local reset = math.max(0, periodEndMillis - fdiv(now, 1000)) * 1000
+  local ok = count + cost <= limit
+  return ok, limit - count - cost, reset, limit - count, reset, ok and 0 or reset, 0
+end
+
+-- Writes a charge that eval allowed; s1, s2 and mark are what eval answered last, second-last and as the mark.
+local function apply(key, m, cost, s1, s2, mark)
+  local kind = m.k
+  if kind == 'g' then
+    set_rate(key, s1)
+  elseif kind == 'f' then
+    redis.call('HSET', key, 'c', text(s1 + cost), 'e', text(mark))
+    redis.call('PEXPIRE', key, ttl(mark - now))
+  elseif kind == 's' then
+    redis.call('HSET', key, 'w', text(mark), 'c', text(s1 + cost), 'p', text(s2))
+    redis.call('PEXPIRE', key, ttl((mark + 2) * m.b - now))
+  elseif kind == 'c' then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', text(now))
+    redis.call('ZADD', key, text(now + m.b), lease)
+    local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+    redis.call('PEXPIRE', key, ttl(tonumber(last[2]) - now))
+  else
+    redis.call('INCRBY', key, text(cost))
+    redis.call('PEXPIREAT', key, text(m.b))
+  end
+end
+
+-- Takes back a charge that counted in the window `mark` names.
+local function refund(key, m, cost, mark)
+  local kind = m.k
+  if kind == 'g' then
+    local tat = rate(key)
+    if tat then
+      set_rate(key, tat - m.t * cost)
+    end
+  elseif kind == 'f' then
+    local stored = redis.call('HMGET', key, 'c', 'e')
+    if tonumber(stored[2]) == mark then
+      local count = tonumber(stored[1]) - cost
+      if count <= 0 then
+        redis.call('DEL', key)
+      else
+        redis.call('HSET', key, 'c', text(count))
+      end
+    end
+  elseif kind == 's' then
     local stored = redis.call('HMGET', key, 'w', 'c', 'p')
     local w = tonumber(stored[1])
     if w == mark then
@@ -192,41 +217,9 @@ meters.s = {
     elseif w == mark + 1 then
       redis.call('HSET', key, 'p', text(math.max(0, tonumber(stored[3]) - cost)))
     end
-  end
-}
-
-meters.c = {
-  eval = function(key, m)
-    local limit = m.a
-    local held = redis.call('ZCOUNT', key, '(' .. text(now), '+inf')
-    local ok = held + 1 <= limit
-    return ok, limit - held - 1, 0, limit - held, 0, ok and 0 or 1000000, 0
-  end,
-  apply = function(key, m)
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', text(now))
-    redis.call('ZADD', key, text(now + m.b), lease)
-    local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-    redis.call('PEXPIRE', key, ttl(tonumber(last[2]) - now))
-  end,
-  refund = function(key)
+  elseif kind == 'c' then
     redis.call('ZREM', key, lease)
-  end
-}
-
-meters.q = {
-  eval = function(key, m, cost)
-    local limit, periodEndMillis = m.a, m.b
-    local count = tonumber(redis.call('GET', key)) or 0
-    -- The period's end is in wall-clock milliseconds, and so is the time left to it.
-    local reset = math.max(0, periodEndMillis - fdiv(now, 1000)) * 1000
-    local ok = count + cost <= limit
-    return ok, limit - count - cost, reset, limit - count, reset, ok and 0 or reset, 0
-  end,
-  apply = function(key, m, cost)
-    redis.call('INCRBY', key, text(cost))
-    redis.call('PEXPIREAT', key, text(m.b))
-  end,
-  refund = function(key, m, cost)
+  else
     local count = tonumber(redis.call('GET', key))
     if count then
       if count - cost <= 0 then
@@ -236,13 +229,12 @@ meters.q = {
       end
     end
   end
-}
+end
 
 local meter = {}
 local at = 3
 for n = 1, tonumber(ARGV[3]) do
-  local m = {kind = meters[ARGV[at + 1]], a = tonumber(ARGV[at + 2]), b = tonumber(ARGV[at + 3]),
-             c = tonumber(ARGV[at + 4])}
+  local m = {k = ARGV[at + 1], a = tonumber(ARGV[at + 2]), b = tonumber(ARGV[at + 3]), c = tonumber(ARGV[at + 4])}
   if ARGV[at + 1] == 'g' then
     m.t = math.max(1, fdiv(m.b, m.a))
   end
@@ -258,13 +250,31 @@ local reply, size = {}, 0
 -- Decides one request of `count` charges, read into ck, cm, cc and cf. Every charge is evaluated before any is
 -- applied (a request's keys are distinct), and either all that allow are applied or none.
 local function decide(count)
+  if count == 1 then
+    -- Most requests have one limit: decided without the tables, answered in one pack.
+    local key, m, cost, flag = ck[1], cm[1], cc[1], cf[1]
+    if refunding then
+      refund(key, m, cost, flag)
+    end
+    local ok, rem, reset, rem0, reset0, retry, mark, s1, s2 = eval(key, m, cost)
+    local verdict = ok or not charging or flag ~= 1
+    -- peek answers what the charge alone would answer; a charge answers what it applied, or the state as is.
+    local applied = ok and (peeking or (charging and verdict))
+    if charging and applied then
+      apply(key, m, cost, s1, s2, mark)
+    end
+    size = size + 1
+    reply[size] = pack('<BBi8i8i8i8', charging and verdict and 1 or 0, ok and 1 or 0,
+        applied and rem or rem0, applied and reset or reset0, retry, mark)
+    return
+  end
   local verdict = true
   for n = 1, count do
     local key, m, cost, flag = ck[n], cm[n], cc[n], cf[n]
-    if mode == 'refund' then
-      m.kind.refund(key, m, cost, flag)
+    if refunding then
+      refund(key, m, cost, flag)
     end
-    local ok, rem, reset, rem0, reset0, retry, mark, s1, s2 = m.kind.eval(key, m, cost)
+    local ok, rem, reset, rem0, reset0, retry, mark, s1, s2 = eval(key, m, cost)
     if charging and flag == 1 and not ok then
       verdict = false
     end
@@ -273,17 +283,16 @@ local function decide(count)
     ev[e + 6], ev[e + 7], ev[e + 8], ev[e + 9] = retry, mark, s1, s2
   end
   size = size + 1
-  reply[size] = struct.pack('<B', charging and verdict and 1 or 0)
+  reply[size] = pack('<B', charging and verdict and 1 or 0)
   for n = 1, count do
     local e = (n - 1) * 10
     local ok = ev[e + 1]
-    -- peek answers what each charge alone would answer; a charge answers what it applied, or the state as is.
-    local applied = ok and (mode == 'peek' or (charging and verdict))
+    local applied = ok and (peeking or (charging and verdict))
     if charging and applied then
-      cm[n].kind.apply(ck[n], cm[n], cc[n], ev[e + 8], ev[e + 9], ev[e + 7])
+      apply(ck[n], cm[n], cc[n], ev[e + 8], ev[e + 9], ev[e + 7])
     end
     size = size + 1
-    reply[size] = struct.pack('<Bi8i8i8i8', ok and 1 or 0, applied and ev[e + 2] or ev[e + 4],
+    reply[size] = pack('<Bi8i8i8i8', ok and 1 or 0, applied and ev[e + 2] or ev[e + 4],
         applied and ev[e + 3] or ev[e + 5], ev[e + 6], ev[e + 7])
   end
 end
@@ -291,24 +300,29 @@ end
 local packed = ARGV[2]
 local removed = 0
 local pos = 1
-while pos <= #packed do
-  local count
-  lease, count, pos = struct.unpack('<Hc0H', packed, pos)
+local length = #packed
+while pos <= length do
+  local run, count
+  run, lease, count, pos = unpack('<HHc0H', packed, pos)
   for n = 1, count do
     local k, m
-    k, m, cc[n], cf[n], pos = struct.unpack('<HHi8i8', packed, pos)
+    k, m, cc[n], cf[n], pos = unpack('<HHi8i8', packed, pos)
     ck[n], cm[n] = KEYS[k], meter[m]
   end
   if mode == 'release' then
-    for n = 1, count do
-      removed = removed + redis.call('ZREM', ck[n], lease)
+    for _ = 1, run do
+      for n = 1, count do
+        removed = removed + redis.call('ZREM', ck[n], lease)
+      end
     end
   else
-    decide(count)
+    for _ = 1, run do
+      decide(count)
+    end
   end
 end
 if mode == 'release' then
-  return struct.pack('<i8', removed)
+  return pack('<i8', removed)
 end
 store_rates()
 return table.concat(reply)

@@ -155,6 +155,36 @@ class RedisBatchedChargesTest {
     }
 
     @Test
+    void alikeRequestsWithSeveralLimitsTravelAsOneRunAndAreStillDecidedOneByOne() throws Exception {
+        Meter rate = new Meter.Gcra(10, 10 * HOUR, 10);
+        Meter twice = new Meter.FixedWindow(2, HOUR);
+        Meter inFlight = new Meter.Concurrency(2, HOUR);
+        List<Charge> alike = List.of(enforced("{r}:rate", rate), enforced("{r}:window", twice));
+        List<List<Charge>> requests = new ArrayList<>(List.of(alike, alike, alike, alike));
+        // Leases differ from request to request, so these never share a run.
+        for (int i = 0; i < 3; i++) {
+            requests.add(List.of(enforced("{r}:flight", inFlight)));
+        }
+        long before = evalshaCalls();
+        List<Sent> sent = chargeInOneTurn(requests);
+
+        long[] rateRemaining = {9, 8, 8, 8};
+        long[] windowRemaining = {1, 0, 0, 0};
+        for (int i = 0; i < 4; i++) {
+            ChargeVerdict v = verdict(sent.get(i));
+            assertThat(v.allowed()).as("request %d", i).isEqualTo(i < 2);
+            assertThat(v.results().get(0).remaining()).as("rate after request %d", i).isEqualTo(rateRemaining[i]);
+            assertThat(v.results().get(1).remaining()).as("window after request %d", i).isEqualTo(windowRemaining[i]);
+            assertThat(v.results().get(1).allowed()).as("window of request %d", i).isEqualTo(i < 2);
+        }
+        assertThat(verdict(sent.get(4)).allowed()).isTrue();
+        assertThat(verdict(sent.get(5)).allowed()).isTrue();
+        assertThat(verdict(sent.get(6)).allowed()).as("a third lease in flight").isFalse();
+        assertThat(evalshaCalls() - before).isEqualTo(1);
+        assertThat(server.inspect().zcard("zerogate:" + prefix + "{r}:flight")).as("two leases held").isEqualTo(2);
+    }
+
+    @Test
     void aLargeTurnIsSplitIntoBoundedCalls() throws Exception {
         Meter rate = new Meter.Gcra(1_000, HOUR, 1_000);
         int requests = LoopCharges.MAX_REQUESTS_PER_CALL * 2 + 1;
