@@ -114,7 +114,7 @@ record RedisDeployment(ClientResources resources, AbstractRedisClient client, St
      */
     CompletableFuture<LoopConnection> connectOn(EventLoop loop) {
         if (server == null || !(client instanceof RedisClient single)) {
-            return CompletableFuture.failedFuture(new UnsupportedOperationException(
+            return CompletableFuture.failedFuture(new IllegalStateException(
                     "a Redis Cluster is reached through one connection: " + endpoint));
         }
         return LoopConnection.open(resources, single.getOptions(), server, loop);

@@ -122,7 +122,6 @@ class RedisLoopConnectionTest {
 
     @Test
     void chargesOfAnEventLoopTravelOnAConnectionOfItsOwn() throws Exception {
-        Assumptions.assumeTrue(Epoll.isAvailable(), "the Redis client runs on epoll where it loads; so must the loop");
         start(Transport.best());
         assertThat(storeClients()).as("the shared connection").hasSize(1);
 
@@ -141,7 +140,6 @@ class RedisLoopConnectionTest {
 
     @Test
     void aBrokenLoopConnectionIsReconnectedOnItsLoop() throws Exception {
-        Assumptions.assumeTrue(Epoll.isAvailable(), "the Redis client runs on epoll where it loads; so must the loop");
         start(Transport.best());
         charge("b");
         await("the loop's own connection in use", v -> {
@@ -175,7 +173,6 @@ class RedisLoopConnectionTest {
 
     @Test
     void closingTheStoreClosesTheLoopsConnectionsWhileTheLoopRuns() throws Exception {
-        Assumptions.assumeTrue(Epoll.isAvailable(), "the Redis client runs on epoll where it loads; so must the loop");
         start(Transport.best());
         charge("c");
         await("the loop's own connection", v -> storeClients().size() == 2);
