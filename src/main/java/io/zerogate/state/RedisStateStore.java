@@ -178,6 +178,8 @@ public final class RedisStateStore implements StateStore {
             this.batch = new LoopCharges(loop, requests -> send(() -> script().run(Mode.CHARGE, requests)), timeout,
                     System::nanoTime);
             this.connectable = loop instanceof IoEventLoop && deployment.server() != null;
+            // The monotonic clock's origin is arbitrary: the first attempt is due now, whatever its value.
+            this.nextAttemptNanos = System.nanoTime();
         }
 
         RedisLimitScript script() {
