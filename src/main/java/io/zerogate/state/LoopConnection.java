@@ -5,7 +5,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.EventLoopGroupProvider;
@@ -56,7 +55,7 @@ final class LoopConnection {
                 .timer(shared.timer())
                 .eventBus(shared.eventBus())
                 .reconnectDelay(shared::reconnectDelay)
-                .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+                .commandLatencyRecorder(shared.commandLatencyRecorder())
                 .build();
         RedisClient client = RedisClient.create(resources);
         client.setOptions(options);
