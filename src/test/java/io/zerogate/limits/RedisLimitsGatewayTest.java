@@ -304,6 +304,49 @@ class RedisLimitsGatewayTest {
     }
 
     @Test
+    void aStoppedGatewayLeavesNoConnectionInRedisTheEventLoopsOwnIncluded() throws Exception {
+        RedisServer server = RedisServer.start();
+        try {
+            RedisCommands<String, String> inspect = server.inspect();
+            long ownClients = inspect.clientList().lines().count();
+            RunningGateway node = RunningGateway.start("""
+                    state: { store: redis, uri: "%s" }
+                    services:
+                      api: { targets: [%s], tls: none }
+                    routes:
+                      - id: shared
+                        match: { path: /shared }
+                        service: api
+                        public: true
+                        limits:
+                          - { id: shared, key: header:X-Caller, rate: 1000/1h }
+                    """.formatted(server.uri(), upstream.target()), 2);
+            // Each client connection is served by the next loop; each loop opens its Redis connection on its first charge.
+            Await.until("a Redis connection for each event loop beside the shared one", Duration.ofSeconds(10), () -> {
+                try (java.net.Socket socket = new java.net.Socket()) {
+                    socket.connect(node.address(), 5000);
+                    socket.setSoTimeout(5000);
+                    socket.getOutputStream().write(("GET /shared HTTP/1.1\r\nHost: a\r\nX-Caller: " + caller()
+                            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                            .startsWith("HTTP/1.1 200 ");
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                return inspect.clientList().lines().count() - ownClients == 3;
+            });
+
+            long started = System.nanoTime();
+            node.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1500));
+            Await.until("no connection of the gateway left in Redis", Duration.ofSeconds(5),
+                    () -> inspect.clientList().lines().count() == ownClients);
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
     void pipelinedRequestsDecidedInRedisAreAnsweredInOrder() throws Exception {
         String me = caller();
         String get = "GET /gcra HTTP/1.1\r\nHost: a\r\nX-Caller: " + me + "\r\n\r\n";
