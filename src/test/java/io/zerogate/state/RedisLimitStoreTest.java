@@ -1,25 +1,13 @@
 package io.zerogate.state;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The limit contract against one real Redis server, whose {@code TIME} is real time. */
 class RedisLimitStoreTest extends LimitStoreContract {
 
-    private static RedisServer server;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        server = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final RedisServer.PerClass server = new RedisServer.PerClass();
 
     @Override
     protected StateStore open() {

@@ -12,11 +12,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The limit script against a real Redis: exact counts, all-or-nothing, shadow charges, leases and expiry. */
 class RedisLimitsTest {
@@ -24,22 +23,11 @@ class RedisLimitsTest {
     private static final long MINUTE = 60_000_000L;
     private static final long HOUR = 60 * MINUTE;
 
-    private static RedisServer server;
+    @RegisterExtension
+    static final RedisServer.PerClass server = new RedisServer.PerClass();
 
     private RedisStateStore store;
     private String prefix;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        server = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @BeforeEach
     void openStore() {

@@ -17,12 +17,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An event loop that charges opens a Redis connection of its own, on itself, and its charges then travel on it; a
@@ -34,25 +33,14 @@ class RedisLoopConnectionTest {
 
     private static final long HOUR = 3_600_000_000L;
 
-    private static RedisServer server;
+    @RegisterExtension
+    static final RedisServer.PerClass server = new RedisServer.PerClass();
     private EventLoopGroup group;
     private EventLoop loop;
     private RedisStateStore store;
     private String prefix;
     /** The ids of the clients connected before the store was opened: the test's own. */
     private Set<Long> before;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        server = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @BeforeEach
     void open() {

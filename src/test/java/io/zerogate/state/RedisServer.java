@@ -21,6 +21,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real redis-server for tests: started on a free loopback port without persistence, stopped after. A
@@ -234,6 +237,51 @@ public final class RedisServer implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
         } catch (IOException e) {
             // A temporary directory left behind is harmless.
+        }
+    }
+
+    /**
+     * A redis-server for the tests of one class, registered with {@code @RegisterExtension} on a static field: started
+     * before the class's first test and stopped after its last.
+     */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+
+        private RedisServer server;
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            server = RedisServer.start();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws Exception {
+            if (server != null) {
+                server.close();
+                server = null;
+            }
+        }
+
+        private RedisServer running() {
+            if (server == null) {
+                throw new IllegalStateException("the class's redis-server runs only while its tests do");
+            }
+            return server;
+        }
+
+        public URI uri() {
+            return running().uri();
+        }
+
+        public RedisCommands<String, String> inspect() {
+            return running().inspect();
+        }
+
+        public void pause() throws IOException, InterruptedException {
+            running().pause();
+        }
+
+        public void resume() throws IOException, InterruptedException {
+            running().resume();
         }
     }
 }

@@ -13,9 +13,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RedisStateStoreTest extends StateStoreContract {
 
@@ -23,19 +22,8 @@ class RedisStateStoreTest extends StateStoreContract {
     private static final Duration TTL = Duration.ofSeconds(60);
     private static final Duration TIMEOUT = Duration.ofMillis(500);
 
-    private static RedisServer server;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        server = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final RedisServer.PerClass server = new RedisServer.PerClass();
 
     @Override
     protected StateStore open() throws Exception {

@@ -19,9 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Gateway nodes that share a Redis share their replay claims: a proof accepted by one is a replay on every other. */
 class DpopClusterTest {
@@ -29,19 +28,8 @@ class DpopClusterTest {
     private static final DpopCheck REPLAYED =
             new DpopCheck.Invalid(ReasonCode.DPOP_PROOF_REPLAYED, "the proof's jti was used before");
 
-    private static RedisServer redis;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static final RedisServer.PerClass redis = new RedisServer.PerClass();
 
     private static DpopCheck await(DpopVerifier verifier, String proof) throws Exception {
         return verifier.verify(proof, METHOD, URI, TOKEN, null).toCompletableFuture().get(5, TimeUnit.SECONDS);
