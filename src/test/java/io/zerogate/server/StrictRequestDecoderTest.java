@@ -224,15 +224,20 @@ class StrictRequestDecoderTest {
     }
 
     @Test
-    void lowerCaseProtocolNameIsAnInvalidRequest() {
-        assertThat(feed("GET /x http/1.1\r\nHost: a\r\n\r\n", 1000)).isNull();
-        assertThat(drained()).containsExactly("invalid: protocol name is not HTTP in upper case");
+    void lowerCaseProtocolNameIsRefused() {
+        MalformedRequestException e = feed("GET /x http/1.1\r\nHost: a\r\n\r\n", 1000);
+        assertThat(e).isNotNull();
+        assertThat(e.reason()).isEqualTo(ReasonCode.MALFORMED_REQUEST);
+        assertThat(drained()).isEmpty();
     }
 
     @Test
-    void repeatedContentLengthInHttp10IsAnInvalidRequest() {
-        assertThat(feed("POST /x HTTP/1.0\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\nab", 1000)).isNull();
-        assertThat(drained()).containsExactly("invalid: Content-Length field repeated");
+    void repeatedContentLengthInHttp10IsRefused() {
+        MalformedRequestException e = feed("POST /x HTTP/1.0\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\nab", 1000);
+        assertThat(e).isNotNull();
+        assertThat(e.reason()).isEqualTo(ReasonCode.AMBIGUOUS_FRAMING);
+        assertThat(e.getMessage()).isEqualTo("Content-Length field repeated");
+        assertThat(drained()).isEmpty();
     }
 
     @Test
