@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.zerogate.chain.ReasonCode;
+import io.zerogate.http.FieldSyntax;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -167,7 +168,7 @@ final class Http2RequestHead {
         }
         long length = -1;
         if (contentLength != null) {
-            length = parseLength(contentLength);
+            length = FieldSyntax.contentLength(contentLength);
             if (length < 0) {
                 return malformed(ReasonCode.AMBIGUOUS_FRAMING, "invalid content-length");
             }
@@ -205,21 +206,6 @@ final class Http2RequestHead {
 
     private static boolean isBlank(char c) {
         return c == ' ' || c == '\t';
-    }
-
-    private static long parseLength(String value) {
-        if (value.isEmpty() || value.length() > 18) {
-            return -1;
-        }
-        long n = 0;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
     }
 
     private static boolean isLowerCaseToken(String name) {

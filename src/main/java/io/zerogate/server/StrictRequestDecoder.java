@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.zerogate.chain.ReasonCode;
+import io.zerogate.http.FieldSyntax;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -58,30 +60,6 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
     private static final int MAX_CHUNK_SIZE_DIGITS = 15;
     private static final byte CR = '\r';
     private static final byte LF = '\n';
-
-    /** Byte classes: 0 = allowed in a field line, 1 = CR, 2 = other control byte or DEL. */
-    private static final byte[] LINE_BYTE = new byte[256];
-    /** True for the token characters of RFC 9110 section 5.6.2. */
-    private static final boolean[] TCHAR = new boolean[256];
-
-    static {
-        for (int b = 0; b < 0x20; b++) {
-            LINE_BYTE[b] = 2;
-        }
-        LINE_BYTE['\t'] = 0;
-        LINE_BYTE[CR] = 1;
-        LINE_BYTE[0x7F] = 2;
-        for (int b = '0'; b <= '9'; b++) {
-            TCHAR[b] = true;
-        }
-        for (int b = 'a'; b <= 'z'; b++) {
-            TCHAR[b] = true;
-            TCHAR[b - 32] = true;
-        }
-        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
-            TCHAR[c] = true;
-        }
-    }
 
     private final int maxRequestLine;
     private final int maxHeaderSize;
@@ -231,10 +209,10 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
         int n = crlf ? length - 1 : length;
         byte[] l = line;
         for (int i = 0; i < n; i++) {
-            int cls = LINE_BYTE[l[i] & 0xFF];
-            if (cls == 1) {
+            byte cls = FieldSyntax.lineByte(l[i]);
+            if (cls == FieldSyntax.CARRIAGE_RETURN) {
                 fail(ReasonCode.MALFORMED_REQUEST, "bare CR in request head");
-            } else if (cls == 2) {
+            } else if (cls == FieldSyntax.CONTROL) {
                 fail(controlByteReason, "control byte 0x" + Integer.toHexString(l[i] & 0xFF) + " in request head");
             }
         }
@@ -271,7 +249,7 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
             fail(ReasonCode.MALFORMED_REQUEST, "request line of fewer than three parts");
         }
         for (int i = 0; i < first; i++) {
-            if (!TCHAR[l[i] & 0xFF]) {
+            if (!FieldSyntax.isTokenChar(l[i])) {
                 fail(ReasonCode.MALFORMED_REQUEST, "method is not a token");
             }
         }
@@ -301,19 +279,11 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
     private void addHeader(int n) {
         int colon = fieldNameEnd(line, n);
         byte[] l = line;
-        int from = colon + 1;
-        int to = n;
-        while (from < to && (l[from] == ' ' || l[from] == '\t')) {
-            from++;
-        }
-        while (to > from && (l[to - 1] == ' ' || l[to - 1] == '\t')) {
-            to--;
-        }
-        String value = new String(l, from, to - from, StandardCharsets.ISO_8859_1);
-        if (colon == 14 && namedIgnoringCase(l, "content-length")) {
+        String value = FieldSyntax.fieldValue(l, colon + 1, n);
+        if (FieldSyntax.namedIgnoringCase(l, colon, "content-length")) {
             contentLengthFields++;
             contentLength = value;
-        } else if (colon == 17 && namedIgnoringCase(l, "transfer-encoding")) {
+        } else if (FieldSyntax.namedIgnoringCase(l, colon, "transfer-encoding")) {
             transferEncodingFields++;
             transferEncoding = value;
         }
@@ -337,22 +307,13 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
                 }
                 return i;
             }
-            if (!TCHAR[b]) {
+            if (!FieldSyntax.isTokenChar((byte) b)) {
                 fail(ReasonCode.INVALID_HEADER, b == ' ' || b == '\t' ? "whitespace between header field name and colon"
                         : "header field name is not a token");
             }
         }
         fail(ReasonCode.INVALID_HEADER, "header field line without a colon");
         return -1;
-    }
-
-    private static boolean namedIgnoringCase(byte[] l, String lowerCaseName) {
-        for (int i = 0; i < lowerCaseName.length(); i++) {
-            if ((l[i] | 0x20) != lowerCaseName.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The blank line: decide the body's framing, then hand the head on. */
@@ -398,16 +359,9 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
 
     /** A Content-Length value: 1 to 18 decimal digits, nothing else. */
     private static long decimal(@Nullable String value) {
-        if (value == null || value.isEmpty() || value.length() > 18) {
+        long n = value == null ? -1 : FieldSyntax.contentLength(value);
+        if (n < 0) {
             fail(ReasonCode.AMBIGUOUS_FRAMING, "Content-Length is not a decimal number");
-        }
-        long n = 0;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                fail(ReasonCode.AMBIGUOUS_FRAMING, "Content-Length is not a decimal number");
-            }
-            n = n * 10 + (c - '0');
         }
         return n;
     }
@@ -439,7 +393,7 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
         }
         remaining -= n;
         if (remaining == 0) {
-            out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+            out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
             state = HEAD;
         } else {
             out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
@@ -510,7 +464,7 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
             searched = 0;
             headerBytes = 0;
             in.skipBytes(in.readableBytes());
-            DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+            DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, EmptyHttpHeaders.INSTANCE);
             failed.setDecoderResult(DecoderResult.failure(new MalformedRequestException(ReasonCode.AMBIGUOUS_FRAMING,
                     "chunked body: " + e.getMessage())));
             out.add(failed);
@@ -520,21 +474,11 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
     /** The size on a chunk-size line of {@code n} bytes: hex digits, then nothing or chunk extensions. */
     private long chunkSize(int n) {
         byte[] l = line;
-        long size = 0;
-        int i = 0;
-        for (; i < n; i++) {
-            int digit = Character.digit(l[i], 16);
-            if (digit < 0) {
-                break;
-            }
-            if (i == MAX_CHUNK_SIZE_DIGITS) {
-                fail(ReasonCode.AMBIGUOUS_FRAMING, "chunk size too large");
-            }
-            size = size * 16 + digit;
+        int i = FieldSyntax.hexDigits(l, n);
+        if (i == 0 || i > MAX_CHUNK_SIZE_DIGITS) {
+            fail(ReasonCode.AMBIGUOUS_FRAMING, i == 0 ? "chunk size is not a hex number" : "chunk size too large");
         }
-        if (i == 0) {
-            fail(ReasonCode.AMBIGUOUS_FRAMING, "chunk size is not a hex number");
-        }
+        long size = FieldSyntax.hexValue(l, i);
         checkChunkExtensions(l, i, n);
         return size;
     }
@@ -552,7 +496,7 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
             }
             i = skipBlanks(l, i + 1, n);
             int name = i;
-            while (i < n && TCHAR[l[i] & 0xFF]) {
+            while (i < n && FieldSyntax.isTokenChar(l[i])) {
                 i++;
             }
             if (i == name) {
@@ -567,7 +511,7 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
                 i = quotedStringEnd(l, i + 1, n);
             } else {
                 int value = i;
-                while (i < n && TCHAR[l[i] & 0xFF]) {
+                while (i < n && FieldSyntax.isTokenChar(l[i])) {
                     i++;
                 }
                 if (i == value) {

@@ -2,21 +2,14 @@ package io.zerogate.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestEncoder;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseDecoder;
 
 /**
- * The HTTP/1.1 codec of an upstream connection, as two plain pipeline handlers. An upstream connection carries
- * one exchange at a time, so the decoder only needs to know whether the request in flight is a HEAD (whose
- * response has no body whatever its framing headers say). Netty's combined client codec tracks a queue of
- * methods for pipelining and routes every event through a wrapper; two handlers spare that on every read and
- * write. CONNECT is never forwarded, so no response switches the connection to raw bytes here; a WebSocket
- * switch removes the codec ({@link #remove}).
+ * The HTTP/1.1 codec of an upstream connection, as two plain pipeline handlers: the gateway's own
+ * {@link ResponseDecoder} and Netty's request encoder, which tells the decoder the method of each request it
+ * writes. An upstream connection carries one exchange at a time, so that is all the decoder needs to know of
+ * the requests. CONNECT is never forwarded; after a WebSocket switch the codec is removed ({@link #remove}).
  */
 final class UpstreamCodec {
 
@@ -27,10 +20,7 @@ final class UpstreamCodec {
 
     /** Adds the codec at the end of {@code pipeline}. */
     static void addTo(ChannelPipeline pipeline, int maxResponseHeadBytes) {
-        ResponseDecoder decoder = new ResponseDecoder(new HttpDecoderConfig()
-                .setMaxInitialLineLength(8192)
-                .setMaxHeaderSize(maxResponseHeadBytes)
-                .setMaxChunkSize(65536));
+        ResponseDecoder decoder = new ResponseDecoder(maxResponseHeadBytes);
         pipeline.addLast(DECODER, decoder).addLast(ENCODER, new RequestEncoder(decoder));
     }
 
@@ -38,32 +28,6 @@ final class UpstreamCodec {
     static void remove(ChannelPipeline pipeline) {
         pipeline.remove(ENCODER);
         pipeline.remove(DECODER);
-    }
-
-    /** Decodes responses, knowing whether the request they answer was a HEAD. */
-    static final class ResponseDecoder extends HttpResponseDecoder {
-
-        private boolean headInFlight;
-
-        ResponseDecoder(HttpDecoderConfig config) {
-            super(config);
-        }
-
-        void requestSent(HttpMethod method) {
-            headInFlight = method == HttpMethod.HEAD;
-        }
-
-        @Override
-        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-            int code = ((HttpResponse) msg).status().code();
-            if (code >= 100 && code < 200) {
-                // An interim response: the final one still answers the same request.
-                return super.isContentAlwaysEmpty(msg);
-            }
-            boolean head = headInFlight;
-            headInFlight = false;
-            return head || super.isContentAlwaysEmpty(msg);
-        }
     }
 
     /** Encodes requests and tells the decoder which method each one had. */
