@@ -2,7 +2,10 @@ package io.zerogate.server;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /** Removal of hop-by-hop header fields (RFC 9110 section 7.6.1), including those named in Connection. */
 final class HopByHop {
@@ -14,6 +17,10 @@ final class HopByHop {
      * {@code keepUpgrade} keeps {@code Upgrade} for a protocol switch.
      */
     static void strip(HttpHeaders headers, boolean keepUpgrade) {
+        // Most messages carry none of these fields: one pass over the names spares a removal per name.
+        if (!anyHopByHop(headers)) {
+            return;
+        }
         List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
         for (String value : connection) {
             int start = 0;
@@ -42,6 +49,45 @@ final class HopByHop {
             headers.remove(HttpHeaderNames.UPGRADE);
         }
     }
+
+    private static boolean anyHopByHop(HttpHeaders headers) {
+        Iterator<Map.Entry<CharSequence, CharSequence>> fields = headers.iteratorCharSequence();
+        while (fields.hasNext()) {
+            if (isHopByHop(fields.next().getKey())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True for a field name that {@link #strip} removes whatever {@code Connection} names. */
+    static boolean isHopByHop(CharSequence name) {
+        AsciiString[] candidates = switch (name.length()) {
+            case 2 -> TE;
+            case 7 -> TRAILER_OR_UPGRADE;
+            case 10 -> CONNECTION_OR_KEEP_ALIVE;
+            case 16 -> PROXY_CONNECTION;
+            case 18 -> PROXY_AUTHENTICATE;
+            case 19 -> PROXY_AUTHORIZATION;
+            default -> null;
+        };
+        if (candidates == null) {
+            return false;
+        }
+        for (AsciiString candidate : candidates) {
+            if (candidate.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final AsciiString[] TE = {HttpHeaderNames.TE};
+    private static final AsciiString[] TRAILER_OR_UPGRADE = {HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE};
+    private static final AsciiString[] CONNECTION_OR_KEEP_ALIVE = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE};
+    private static final AsciiString[] PROXY_CONNECTION = {HttpHeaderNames.PROXY_CONNECTION};
+    private static final AsciiString[] PROXY_AUTHENTICATE = {HttpHeaderNames.PROXY_AUTHENTICATE};
+    private static final AsciiString[] PROXY_AUTHORIZATION = {HttpHeaderNames.PROXY_AUTHORIZATION};
 
     /**
      * True when the request asks for a switch to WebSocket ({@code Connection: upgrade}, {@code Upgrade: websocket}).
