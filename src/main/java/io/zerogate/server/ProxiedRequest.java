@@ -384,7 +384,10 @@ final class ProxiedRequest implements ResponseListener, ConnectionPool.Acquisiti
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         client.prepareResponseHead(head);
-        client.ctx().write(response, client.ctx().voidPromise());
+        if (!(response instanceof HttpContent)) {
+            // A response that carries its whole body is written once, head and body together, as its content.
+            client.ctx().write(response, client.ctx().voidPromise());
+        }
     }
 
     @Override

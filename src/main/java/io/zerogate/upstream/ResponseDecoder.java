@@ -36,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  * the last transfer coding is {@code chunked}; otherwise read to the
  * end of the connection when a transfer coding is named; else the Content-Length; else to the end of the
  * connection. After a 101 the bytes that follow are passed on as they are. Response trailers are checked and
- * dropped. One exchange runs at a time on a connection, so the decoder only needs to know whether the
- * request in flight is a HEAD.
+ * dropped. A body that arrived whole with its head comes as one full response. One exchange runs at a time on
+ * a connection, so the decoder only needs to know whether the request in flight is a HEAD.
  */
 final class ResponseDecoder extends ByteToMessageDecoder {
 
@@ -198,7 +198,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
                 parseStatusLine(n);
             }
         } else if (n == 0) {
-            endHead(out);
+            endHead(in, out);
         } else {
             headerBytes += n;
             addHeader(n);
@@ -327,7 +327,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
     }
 
     /** The blank line: decide the framing of the body and hand the head on. */
-    private void endHead(List<Object> out) {
+    private void endHead(ByteBuf in, List<Object> out) {
         HttpVersion v = version;
         HttpResponseStatus s = status;
         HttpHeaders h = headers;
@@ -359,8 +359,13 @@ final class ResponseDecoder extends ByteToMessageDecoder {
                 length = decimal(contentLength);
             }
         }
-        out.add(new DefaultHttpResponse(v, s, h));
         resetHead();
+        if (length > 0 && in.readableBytes() >= length) {
+            // The whole body came with the head: one message, which the client's encoder writes in one buffer.
+            out.add(new DefaultFullHttpResponse(v, s, in.readRetainedSlice((int) length), h, EmptyHttpHeaders.INSTANCE));
+            return;
+        }
+        out.add(new DefaultHttpResponse(v, s, h));
         if (bodyless) {
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
             if (code == 101) {

@@ -11,6 +11,10 @@ import org.jspecify.annotations.Nullable;
  */
 public interface ResponseListener {
 
+    /**
+     * The head of a response. A full response (head and whole body in one message, also an {@link HttpContent})
+     * is then passed to {@link #onResponseContent} as well; ownership passes once, with that second call.
+     */
     void onResponseHead(HttpResponse response);
 
     void onResponseContent(HttpContent content);

@@ -156,6 +156,28 @@ class ResponseDecoderTest {
     }
 
     @Test
+    void aBodyThatCameWithItsHeadIsOneFullResponse() {
+        EmbeddedChannel channel = new EmbeddedChannel(new ResponseDecoder(MAX_HEAD));
+        channel.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nha",
+                StandardCharsets.ISO_8859_1));
+        Object whole = channel.readInbound();
+        assertThat(whole).isInstanceOf(io.netty.handler.codec.http.FullHttpResponse.class);
+        assertThat(((HttpContent) whole).content().toString(StandardCharsets.ISO_8859_1)).isEqualTo("ok");
+        ReferenceCountUtil.release(whole);
+        // The next body is still arriving: its head comes alone, the body follows in parts.
+        Object head = channel.readInbound();
+        assertThat(head).isInstanceOf(HttpResponse.class).isNotInstanceOf(HttpContent.class);
+        Object part = channel.readInbound();
+        assertThat(part).isInstanceOf(HttpContent.class).isNotInstanceOf(LastHttpContent.class);
+        ReferenceCountUtil.release(part);
+        channel.writeInbound(Unpooled.copiedBuffer("!!", StandardCharsets.ISO_8859_1));
+        Object last = channel.readInbound();
+        assertThat(last).isInstanceOf(LastHttpContent.class);
+        ReferenceCountUtil.release(last);
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
     void anInterimResponseLeavesTheHeadRequestItAnswers() {
         ResponseDecoder decoder = new ResponseDecoder(MAX_HEAD);
         decoder.requestSent(HttpMethod.HEAD);
