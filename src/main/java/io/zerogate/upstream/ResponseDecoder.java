@@ -140,7 +140,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
                             state = HEAD;
                             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                         } else {
-                            fieldNameEnd(n);
+                            colonOfField(n);
                             headerBytes += n;
                         }
                     }
@@ -286,11 +286,11 @@ final class ResponseDecoder extends ByteToMessageDecoder {
     }
 
     private void addHeader(int n) {
-        int nameEnd = fieldNameEnd(n);
+        int colon = colonOfField(n);
         byte[] l = line;
-        int colon = nameEnd;
-        while (l[colon] != ':') {
-            colon++;
+        int nameEnd = colon;
+        while (FieldSyntax.isBlank(l[nameEnd - 1])) {
+            nameEnd--;
         }
         String value = FieldSyntax.fieldValue(l, colon + 1, n);
         if (FieldSyntax.namedIgnoringCase(l, nameEnd, "content-length")) {
@@ -306,8 +306,8 @@ final class ResponseDecoder extends ByteToMessageDecoder {
         h.add(new AsciiString(l, 0, nameEnd, true), value);
     }
 
-    /** The end of the field name on a line of {@code n} bytes; SP/HTAB between it and the colon is skipped. */
-    private int fieldNameEnd(int n) {
+    /** The colon after the field name on a line of {@code n} bytes; SP/HTAB may stand between the two. */
+    private int colonOfField(int n) {
         byte[] l = line;
         if (FieldSyntax.isBlank(l[0])) {
             throw new Malformed("obs-fold continuation line in response head");
@@ -323,7 +323,7 @@ final class ResponseDecoder extends ByteToMessageDecoder {
         if (nameEnd == 0 || i == n || l[i] != ':') {
             throw new Malformed("header field line without a token name and a colon");
         }
-        return nameEnd;
+        return i;
     }
 
     /** The blank line: decide the framing of the body and hand the head on. */
