@@ -54,6 +54,9 @@ public final class FileAuditSink implements AuditSink {
     private @Nullable FileChannel channel;
     private @Nullable Path current;
     private long size;
+    /** How far the current file was durable at the last sync, and up to where its pages have left the page cache. */
+    private long synced;
+    private long dropped;
     private long openedAt;
     /** Reused for every batch, and direct, so that a write copies the lines once, not twice. */
     private ByteBuffer batch = ByteBuffer.allocateDirect(1 << 16);
@@ -100,6 +103,8 @@ public final class FileAuditSink implements AuditSink {
         channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         current = file;
         size = 0;
+        synced = 0;
+        dropped = 0;
         openedAt = clock.millis();
         log.info("audit trail: writing {}", file);
     }
@@ -157,16 +162,25 @@ public final class FileAuditSink implements AuditSink {
         problem = null;
     }
 
+    /**
+     * Makes the current file durable. What was already durable at the previous sync then leaves the page cache
+     * ({@link PageCache}): lines stay cached for one sync interval after they are written, for whoever tails the file.
+     */
     @Override
     public void sync() throws IOException {
         FileChannel c = channel;
-        if (c != null) {
+        Path file = current;
+        if (c != null && file != null) {
             try {
                 c.force(false);
             } catch (IOException e) {
                 problem = "cannot sync " + current + ": " + e.getMessage();
                 throw e;
             }
+            if (synced > dropped && PageCache.drop(file, dropped, synced - dropped)) {
+                dropped = synced;
+            }
+            synced = size;
         }
     }
 
@@ -186,12 +200,16 @@ public final class FileAuditSink implements AuditSink {
 
     private void closeCurrent() throws IOException {
         FileChannel c = channel;
+        Path file = current;
         channel = null;
         if (c != null) {
             try {
                 c.force(true);
             } finally {
                 c.close();
+            }
+            if (file != null) {
+                PageCache.drop(file, dropped, 0);
             }
         }
     }
