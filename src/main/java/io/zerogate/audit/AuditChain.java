@@ -27,9 +27,13 @@ public final class AuditChain {
     private static final byte[] PREV = ",\"prev\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TYPE = "\",\"type\":\"".getBytes(StandardCharsets.US_ASCII);
 
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
     private final MessageDigest sha256 = sha256();
+    private final byte[] digest = new byte[32];
+    /** The hash of the last line linked, as the 64 hex digits the next line's {@code prev} carries. */
+    private final byte[] headHex = new byte[64];
     private long seq;
-    private String head;
 
     /**
      * A chain whose last line so far had sequence number {@code lastSeq} and hash {@code lastHash}; a new trail
@@ -43,7 +47,9 @@ public final class AuditChain {
             throw new IllegalArgumentException("lastHash: expected 64 lower-case hex digits");
         }
         this.seq = lastSeq;
-        this.head = lastHash;
+        for (int i = 0; i < 64; i++) {
+            headHex[i] = (byte) lastHash.charAt(i);
+        }
     }
 
     /** The sequence number of the last line linked. */
@@ -53,7 +59,7 @@ public final class AuditChain {
 
     /** The hash of the last line linked: what the next line's {@code prev} will be. */
     public String head() {
-        return head;
+        return new String(headHex, StandardCharsets.US_ASCII);
     }
 
     /**
@@ -69,23 +75,48 @@ public final class AuditChain {
             throw new IllegalArgumentException("members: empty (expected at least one JSON member)");
         }
         long next = seq + 1;
-        byte[] seqText = Long.toString(next).getBytes(StandardCharsets.US_ASCII);
-        byte[] typeText = type.getBytes(StandardCharsets.US_ASCII);
-        int length = SEQ.length + seqText.length + PREV.length + 64 + TYPE.length + typeText.length + 2 + members.length + 1;
+        int digits = digits(next);
+        int length = SEQ.length + digits + PREV.length + 64 + TYPE.length + type.length() + 2 + members.length + 1;
         byte[] line = new byte[length];
         int at = put(line, 0, SEQ);
-        at = put(line, at, seqText);
-        at = put(line, at, PREV);
-        at = put(line, at, head.getBytes(StandardCharsets.US_ASCII));
+        for (long n = next, i = at + digits - 1; i >= at; i--, n /= 10) {
+            line[(int) i] = (byte) ('0' + n % 10);
+        }
+        at = put(line, at + digits, PREV);
+        at = put(line, at, headHex);
         at = put(line, at, TYPE);
-        at = put(line, at, typeText);
+        for (int i = 0; i < type.length(); i++) {
+            char c = type.charAt(i);
+            if (c < 'a' || c > 'z') {
+                throw new IllegalArgumentException("type: " + type + " (expected lower-case letters)");
+            }
+            line[at++] = (byte) c;
+        }
         line[at++] = '"';
         line[at++] = ',';
         at = put(line, at, members);
         line[at] = '}';
         seq = next;
-        head = hash(sha256, line, 0, line.length);
+        sha256.update(line, 0, line.length);
+        try {
+            sha256.digest(digest, 0, digest.length);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException("SHA-256 refused a 32-byte output", e);
+        }
+        for (int i = 0; i < 32; i++) {
+            headHex[2 * i] = HEX[(digest[i] >> 4) & 0xF];
+            headHex[2 * i + 1] = HEX[digest[i] & 0xF];
+        }
         return line;
+    }
+
+    /** Decimal digits of a positive number. */
+    private static int digits(long n) {
+        int d = 1;
+        for (long bound = 10; d < 19 && n >= bound; bound *= 10) {
+            d++;
+        }
+        return d;
     }
 
     /** The hash of a line as the chain computes it. */

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The audit trail of a running gateway. Event loops hand it one {@link AuditRecord} per exchange through
- * {@link #record}, which never blocks: records wait in a bounded queue for the writer thread. When the queue is
+ * {@link #record}, which never blocks: the record is encoded there, on the thread that built it (whose caches still
+ * hold its strings), and waits in a bounded queue for the writer thread, which only links, seals and writes. When the queue is
  * nearly full, {@link #accepting()} turns false under {@code on_overflow: block_new_requests} so that the
  * gateway refuses new requests instead of serving them unaudited; the remaining room is kept for the requests
  * already in flight. Under {@code drop_and_count}, records that do not fit are counted and lost.
@@ -27,8 +28,10 @@ import org.slf4j.LoggerFactory;
 public final class AuditLog implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+    /** One encoder per thread that records: encoders reuse their buffers and are not thread-safe. */
+    private static final ThreadLocal<RecordEncoder> ENCODERS = ThreadLocal.withInitial(RecordEncoder::new);
 
-    private final ArrayBlockingQueue<AuditRecord> queue;
+    private final ArrayBlockingQueue<QueuedRecord> queue;
     /** Records queued and not yet taken by the writer, readable without the queue's lock (admission reads it per request). */
     private final AtomicInteger waiting;
     private final int capacity;
@@ -45,7 +48,7 @@ public final class AuditLog implements AutoCloseable {
     private volatile boolean closed;
 
     private AuditLog(AuditConfig config, AuditKeys keys, @Nullable FileAuditSink file, List<AuditSink> sinks,
-                     ArrayBlockingQueue<AuditRecord> queue, AtomicInteger waiting, List<AuditListener> listeners,
+                     ArrayBlockingQueue<QueuedRecord> queue, AtomicInteger waiting, List<AuditListener> listeners,
                      AuditWriter writer,
                      AuditObserver observer, Clock clock) {
         this.queue = queue;
@@ -85,7 +88,7 @@ public final class AuditLog implements AutoCloseable {
             sinks.add(new StdoutAuditSink(new FileOutputStream(FileDescriptor.out)));
         }
         sinks.addAll(remote);
-        ArrayBlockingQueue<AuditRecord> queue = new ArrayBlockingQueue<>(config.queueCapacity());
+        ArrayBlockingQueue<QueuedRecord> queue = new ArrayBlockingQueue<>(config.queueCapacity());
         AtomicInteger waiting = new AtomicInteger();
         List<AuditListener> listeners = new CopyOnWriteArrayList<>();
         long syncMillis = config.file() == null ? 1000 : config.file().fsyncInterval().toMillis();
@@ -117,7 +120,7 @@ public final class AuditLog implements AutoCloseable {
 
     /** Queues the record of one exchange; never blocks. A record that does not fit is counted as dropped. */
     public void record(AuditRecord record) {
-        if (closed || !queue.offer(record)) {
+        if (closed || !queue.offer(new QueuedRecord(record, ENCODERS.get().record(record)))) {
             observer.dropped(false);
         } else {
             waiting.incrementAndGet();

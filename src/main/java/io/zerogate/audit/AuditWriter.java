@@ -28,7 +28,7 @@ final class AuditWriter implements Runnable {
     private static final long NAP_NANOS = 1_000_000;
     private static final int BUSY_NAPS = 50;
 
-    private final BlockingQueue<AuditRecord> queue;
+    private final BlockingQueue<QueuedRecord> queue;
     private final AtomicInteger waiting;
     private final AuditChain chain;
     private final AuditKeys keys;
@@ -52,7 +52,7 @@ final class AuditWriter implements Runnable {
     private volatile long giveUpAt = Long.MAX_VALUE;
     private volatile @Nullable String problem;
 
-    AuditWriter(BlockingQueue<AuditRecord> queue, AtomicInteger waiting, AuditChain chain, AuditKeys keys, @Nullable FileAuditSink file,
+    AuditWriter(BlockingQueue<QueuedRecord> queue, AtomicInteger waiting, AuditChain chain, AuditKeys keys, @Nullable FileAuditSink file,
                 List<AuditSink> sinks, List<AuditListener> listeners, AuditObserver observer, Clock clock,
                 int checkpointEvery, long checkpointMillis, long syncMillis) {
         this.queue = queue;
@@ -97,11 +97,11 @@ final class AuditWriter implements Runnable {
 
     @Override
     public void run() {
-        List<AuditRecord> batch = new ArrayList<>(BATCH);
+        List<QueuedRecord> batch = new ArrayList<>(BATCH);
         try {
             int quiet = 0;
             while (true) {
-                AuditRecord first = queue.poll();
+                QueuedRecord first = queue.poll();
                 if (first == null && !stopping) {
                     // Under traffic the writer naps instead of waiting to be woken: a record handed over then costs
                     // an event loop no wake-up of this thread. After a quiet spell it waits to be woken again.
@@ -139,15 +139,15 @@ final class AuditWriter implements Runnable {
     }
 
     /** Writes one batch; false when the writer must give up (stopping past its deadline with a sink down). */
-    private boolean step(List<AuditRecord> batch) throws InterruptedException {
+    private boolean step(List<QueuedRecord> batch) throws InterruptedException {
         FileAuditSink f = file;
         if (f != null && f.rotationDue() && !rotate(f)) {
             return false;
         }
         List<byte[]> lines = new ArrayList<>(batch.size() + 2);
         List<byte[]> recordLines = new ArrayList<>(batch.size());
-        for (AuditRecord r : batch) {
-            byte[] line = chain.link("record", encoder.record(r));
+        for (QueuedRecord r : batch) {
+            byte[] line = chain.link("record", r.members());
             lines.add(line);
             recordLines.add(line);
             if (++unsealed >= checkpointEvery) {
@@ -271,11 +271,11 @@ final class AuditWriter implements Runnable {
         }
     }
 
-    private void notifyListeners(List<AuditRecord> batch, List<byte[]> lines) {
+    private void notifyListeners(List<QueuedRecord> batch, List<byte[]> lines) {
         for (AuditListener listener : listeners) {
             for (int i = 0; i < batch.size(); i++) {
                 try {
-                    listener.recorded(batch.get(i), lines.get(i));
+                    listener.recorded(batch.get(i).record(), lines.get(i));
                 } catch (RuntimeException e) {
                     log.warn("audit listener {} failed", listener, e);
                 }

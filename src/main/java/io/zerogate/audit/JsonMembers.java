@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * Writes the members of one JSON object (without its braces) into a reused buffer: the audit writer's encoder,
  * made for the one shape it writes, at a small fraction of a general JSON generator's cost per record. Strings are
  * escaped as RFC 8259 requires (quote, backslash, control characters) and written as UTF-8; a lone surrogate
- * becomes U+FFFD. Not thread-safe: the writer owns one.
+ * becomes U+FFFD. Not thread-safe: each encoder owns one.
  */
 final class JsonMembers {
 
@@ -56,7 +56,23 @@ final class JsonMembers {
 
     JsonMembers number(byte[] name, long value) {
         name(name);
-        ascii(Long.toString(value));
+        if (value < 0) {
+            if (value == Long.MIN_VALUE) {
+                ascii(Long.toString(value));
+                return this;
+            }
+            put((byte) '-');
+            value = -value;
+        }
+        int digits = 1;
+        for (long bound = 10; digits < 19 && value >= bound; bound *= 10) {
+            digits++;
+        }
+        ensure(digits);
+        for (int i = len + digits - 1; i >= len; i--, value /= 10) {
+            buf[i] = (byte) ('0' + value % 10);
+        }
+        len += digits;
         return this;
     }
 

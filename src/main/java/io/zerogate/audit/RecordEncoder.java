@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Turns records and checkpoints into the JSON members of their audit lines (everything after
- * {@code seq}, {@code prev} and {@code type}). Not thread-safe: the writer owns one.
+ * {@code seq}, {@code prev} and {@code type}). Not thread-safe: every thread that records has its own, and the
+ * writer one for its checkpoints.
  */
 final class RecordEncoder {
 

@@ -1,0 +1,26 @@
+package io.zerogate.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class JsonMembersTest {
+
+    private static final byte[] N = JsonMembers.key("n");
+
+    @Test
+    void numbersAreWrittenAsJavaWritesThem() {
+        long[] values = {0, 1, 9, 10, 99, 100, 12345, 999_999_999_999_999_999L, Long.MAX_VALUE, -1, -10, -987654321,
+                Long.MIN_VALUE + 1, Long.MIN_VALUE};
+        JsonMembers json = new JsonMembers();
+        for (long v : values) {
+            String text = new String(json.reset().number(N, v).toBytes(), StandardCharsets.US_ASCII);
+            assertThat(text).isEqualTo("\"n\":" + v);
+        }
+        for (long v = 1; v > 0 && v < Long.MAX_VALUE / 10; v *= 10) {
+            assertThat(new String(json.reset().number(N, v - 1).number(N, v).toBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("\"n\":" + (v - 1) + ",\"n\":" + v);
+        }
+    }
+}
