@@ -21,11 +21,14 @@ import org.slf4j.LoggerFactory;
 final class AuditWriter implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(AuditWriter.class);
-    private static final int BATCH = 512;
+    private static final int BATCH = 1024;
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
-    /** How long the writer naps between batches while records keep coming, and how many naps make a quiet spell. */
-    private static final long NAP_NANOS = 1_000_000;
+    /**
+     * How long the writer naps between batches while records keep coming (they gather meanwhile: fewer, larger
+     * batches, and fewer wake-ups of this thread), and how many naps without a record make a quiet spell.
+     */
+    private static final long NAP_NANOS = 2_000_000;
     private static final int BUSY_NAPS = 50;
 
     private final BlockingQueue<QueuedRecord> queue;
@@ -126,6 +129,9 @@ final class AuditWriter implements Runnable {
                 }
                 if (!step(batch)) {
                     break;
+                }
+                if (!batch.isEmpty() && batch.size() < BATCH && !stopping) {
+                    LockSupport.parkNanos(NAP_NANOS);
                 }
             }
             seal();
