@@ -297,6 +297,42 @@ local function decide(count)
   end
 end
 
+-- Decides a run of `run` alike requests of one GCRA charge each, as decide would one by one, in closed form: at one
+-- TIME, the first k requests that fit are allowed, each advancing the rate by the same step, and every request after
+-- them sees the rate the k left and is refused alike (a refused request applies nothing, enforced or not).
+-- A step is at least one microsecond: costs are at least 1.
+local function decide_rate_run(run)
+  local key, m, cost, flag = ck[1], cm[1], cc[1], cf[1]
+  local t = m.t
+  local tat = rate(key) or now
+  if tat < now then
+    tat = now
+  end
+  local wait = tat - now
+  local room = t * m.c
+  local step = t * cost
+  local fits
+  if wait > room then
+    fits = 0
+  else
+    fits = math.min(run, fdiv(room - wait, step))
+  end
+  for j = 1, fits do
+    local ahead = wait + j * step
+    size = size + 1
+    reply[size] = pack('<BBi8i8i8i8', 1, 1, tdiv(room - ahead, t), ahead, 0, 0)
+  end
+  if fits < run then
+    local left = wait + fits * step
+    size = size + 1
+    reply[size] = string.rep(pack('<BBi8i8i8i8', flag ~= 1 and 1 or 0, 0, tdiv(room - left, t), left,
+        left + step - room, 0), run - fits)
+  end
+  if fits > 0 then
+    set_rate(key, tat + fits * step)
+  end
+end
+
 local packed = ARGV[2]
 local removed = 0
 local pos = 1
@@ -315,6 +351,8 @@ while pos <= length do
         removed = removed + redis.call('ZREM', ck[n], lease)
       end
     end
+  elseif charging and count == 1 and run > 1 and cm[1].k == 'g' then
+    decide_rate_run(run)
   else
     for _ = 1, run do
       decide(count)

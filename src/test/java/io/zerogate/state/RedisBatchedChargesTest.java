@@ -172,6 +172,63 @@ class RedisBatchedChargesTest {
         assertThat(server.inspect().zcard("zerogate:" + prefix + "{r}:flight")).as("two leases held").isEqualTo(2);
     }
 
+    /**
+     * A run of alike requests of one rate is decided in one step inside Redis; every request must still be told
+     * exactly what it is told when it is charged alone, one call after the other: enforced and shadow limits, costs
+     * of 1, 2 and 3, a rate already partly or wholly used, and a run that crosses the limit in its middle.
+     */
+    @Test
+    void aRunOfAlikeRateChargesAnswersWhatChargingOneByOneAnswers() throws Exception {
+        Meter rate = new Meter.Gcra(10, 10 * HOUR, 7);
+        record Case(String name, long cost, boolean enforced, int used, int requests) {}
+        List<Case> cases = List.of(
+                new Case("fresh", 1, true, 0, 12),
+                new Case("costly", 3, true, 0, 5),
+                new Case("shadow", 1, false, 0, 10),
+                new Case("partly-used", 1, true, 4, 6),
+                new Case("used-up", 1, true, 7, 3),
+                new Case("shadow-used-up", 2, false, 7, 3));
+        for (Case c : cases) {
+            Charge batched = new Charge(prefix + c.name() + ":batched", rate, c.cost(), c.enforced());
+            Charge alone = new Charge(prefix + c.name() + ":alone", rate, c.cost(), c.enforced());
+            for (int i = 0; i < c.used(); i++) {
+                for (Charge key : List.of(batched, alone)) {
+                    store.charge(List.of(new Charge(key.key(), rate, 1, true)), "warm").toCompletableFuture()
+                            .get(5, TimeUnit.SECONDS);
+                }
+            }
+            List<List<Charge>> requests = new ArrayList<>();
+            for (int i = 0; i < c.requests(); i++) {
+                requests.add(List.of(batched));
+            }
+            long before = evalshaCalls();
+            List<Sent> sent = chargeInOneTurn(requests);
+            for (Sent each : sent) {
+                verdict(each);
+            }
+            assertThat(evalshaCalls() - before).as("%s: one call", c.name()).isEqualTo(1);
+            for (int i = 0; i < c.requests(); i++) {
+                ChargeVerdict expected = store.charge(List.of(alone), "lease-" + i).toCompletableFuture()
+                        .get(5, TimeUnit.SECONDS);
+                ChargeVerdict actual = verdict(sent.get(i));
+                String what = c.name() + ", request " + i;
+                assertThat(actual.allowed()).as(what).isEqualTo(expected.allowed());
+                ChargeResult e = expected.results().get(0);
+                ChargeResult a = actual.results().get(0);
+                assertThat(a.allowed()).as(what).isEqualTo(e.allowed());
+                assertThat(a.limit()).as(what).isEqualTo(e.limit());
+                assertThat(a.remaining()).as(what).isEqualTo(e.remaining());
+                // The one-by-one calls run a little later: what is measured in time may differ by that much.
+                assertThat(a.resetMicros()).as(what).isCloseTo(e.resetMicros(), org.assertj.core.data.Offset.offset(2_000_000L));
+                assertThat(a.retryAfterMicros()).as(what)
+                        .isCloseTo(e.retryAfterMicros(), org.assertj.core.data.Offset.offset(2_000_000L));
+                assertThat(a.retryAfterMicros() > 0).as(what).isEqualTo(e.retryAfterMicros() > 0);
+            }
+            List<ChargeResult> left = store.peek(List.of(batched, alone)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(left.get(0).remaining()).as("%s: what the run left", c.name()).isEqualTo(left.get(1).remaining());
+        }
+    }
+
     @Test
     void aLargeTurnIsSplitIntoBoundedCalls() throws Exception {
         Meter rate = new Meter.Gcra(1_000, HOUR, 1_000);
