@@ -1,6 +1,10 @@
 package io.zerogate.http;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Byte classes of HTTP/1.1 message heads (RFC 9110 section 5.6, RFC 9112 section 5), as tables that the
@@ -116,5 +120,66 @@ public final class FieldSyntax {
             }
         }
         return true;
+    }
+
+    /**
+     * Field names common enough in requests and responses that a decoder reuses one instance of each instead of
+     * copying the name from every head: each as it is usually written and in lower case. A name is matched exactly,
+     * case included, so that a forwarded name keeps the spelling it arrived with.
+     */
+    public static final List<String> COMMON_NAMES;
+    private static final byte[][] COMMON_BYTES;
+    /** For each name length, the indexes in {@link #COMMON_NAMES} of the names that long. */
+    private static final int[][] COMMON_BY_LENGTH;
+
+    static {
+        List<String> usual = List.of("Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+                "Authorization", "Cookie", "Referer", "Origin", "If-None-Match", "If-Modified-Since", "Upgrade",
+                "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-IP", "X-Request-Id", "Forwarded",
+                "Traceparent", "Tracestate", "DPoP", "Content-Type", "Content-Length", "Connection", "Date", "Server",
+                "Cache-Control", "Last-Modified", "ETag", "Accept-Ranges", "Vary", "Transfer-Encoding", "Keep-Alive",
+                "Location", "Set-Cookie", "Expires", "Content-Encoding", "Access-Control-Allow-Origin",
+                "X-Content-Type-Options", "Strict-Transport-Security", "Pragma", "Age");
+        List<String> names = new ArrayList<>(usual);
+        for (String name : usual) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!names.contains(lower)) {
+                names.add(lower);
+            }
+        }
+        COMMON_NAMES = List.copyOf(names);
+        COMMON_BYTES = new byte[names.size()][];
+        int longest = 0;
+        for (int i = 0; i < names.size(); i++) {
+            COMMON_BYTES[i] = names.get(i).getBytes(StandardCharsets.US_ASCII);
+            longest = Math.max(longest, COMMON_BYTES[i].length);
+        }
+        COMMON_BY_LENGTH = new int[longest + 1][];
+        for (int length = 0; length <= longest; length++) {
+            int count = 0;
+            for (byte[] name : COMMON_BYTES) {
+                count += name.length == length ? 1 : 0;
+            }
+            int[] indexes = new int[count];
+            for (int i = 0, at = 0; i < COMMON_BYTES.length; i++) {
+                if (COMMON_BYTES[i].length == length) {
+                    indexes[at++] = i;
+                }
+            }
+            COMMON_BY_LENGTH[length] = indexes;
+        }
+    }
+
+    /** The index in {@link #COMMON_NAMES} of the name the first {@code length} bytes of {@code line} spell exactly, or -1. */
+    public static int commonName(byte[] line, int length) {
+        if (length >= COMMON_BY_LENGTH.length) {
+            return -1;
+        }
+        for (int i : COMMON_BY_LENGTH[length]) {
+            if (Arrays.equals(COMMON_BYTES[i], 0, length, line, 0, length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -46,6 +46,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class StrictRequestDecoder extends ByteToMessageDecoder {
 
+    /** One shared instance of each common field name ({@link FieldSyntax#COMMON_NAMES}), instead of a copy per head. */
+    private static final AsciiString[] COMMON_NAMES = FieldSyntax.COMMON_NAMES.stream().map(AsciiString::cached)
+            .toArray(AsciiString[]::new);
+
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private static final int HEAD = 0;
@@ -291,7 +295,8 @@ final class StrictRequestDecoder extends ByteToMessageDecoder {
         if (h == null) {
             throw new IllegalStateException("header field before the request line");
         }
-        h.add(new AsciiString(l, 0, colon, true), value);
+        int common = FieldSyntax.commonName(l, colon);
+        h.add(common >= 0 ? COMMON_NAMES[common] : new AsciiString(l, 0, colon, true), value);
     }
 
     /** The index of the colon that ends the field name of a line of {@code n} bytes. */

@@ -42,6 +42,9 @@ import org.jspecify.annotations.Nullable;
 final class ResponseDecoder extends ByteToMessageDecoder {
 
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    /** One shared instance of each common field name ({@link FieldSyntax#COMMON_NAMES}), instead of a copy per head. */
+    private static final AsciiString[] COMMON_NAMES = FieldSyntax.COMMON_NAMES.stream().map(AsciiString::cached)
+            .toArray(AsciiString[]::new);
 
     private static final int HEAD = 0;
     private static final int FIXED_BODY = 1;
@@ -303,7 +306,8 @@ final class ResponseDecoder extends ByteToMessageDecoder {
         if (h == null) {
             throw new IllegalStateException("header field before the status line");
         }
-        h.add(new AsciiString(l, 0, nameEnd, true), value);
+        int common = FieldSyntax.commonName(l, nameEnd);
+        h.add(common >= 0 ? COMMON_NAMES[common] : new AsciiString(l, 0, nameEnd, true), value);
     }
 
     /** The colon after the field name on a line of {@code n} bytes; SP/HTAB may stand between the two. */
