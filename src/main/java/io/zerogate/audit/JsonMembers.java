@@ -179,6 +179,8 @@ final class JsonMembers {
             if (c < 0x80 && PLAIN[c]) {
                 buf[len++] = (byte) c;
             } else if (c < 0x80) {
+                // An escape takes up to six bytes where three were reserved: reserve again for what follows.
+                ensure(6 + (n - i - 1) * 3 + 1);
                 escaped(c);
             } else if (c < 0x800) {
                 buf[len++] = (byte) (0xC0 | (c >> 6));

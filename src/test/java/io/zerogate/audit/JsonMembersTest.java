@@ -2,6 +2,7 @@ package io.zerogate.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,21 @@ class JsonMembersTest {
         for (long v = 1; v > 0 && v < Long.MAX_VALUE / 10; v *= 10) {
             assertThat(new String(json.reset().number(N, v - 1).number(N, v).toBytes(), StandardCharsets.US_ASCII))
                     .isEqualTo("\"n\":" + (v - 1) + ",\"n\":" + v);
+        }
+    }
+
+    @Test
+    void escapesNeverOutgrowWhatWasReservedForTheRestOfAString() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String[] values = {"\u0001".repeat(3) + "\u20ac".repeat(676), "\u0002\"\\".repeat(200) + "\u0800".repeat(300),
+                "a".repeat(1010) + "\u0003" + "\uffff".repeat(40), "\u0000".repeat(400)};
+        for (String value : values) {
+            for (int fill = 0; fill < 1100; fill += 37) {
+                JsonMembers members = new JsonMembers();
+                members.string(N, "x".repeat(fill)).string(N, value);
+                String object = "{" + new String(members.toBytes(), StandardCharsets.UTF_8) + "}";
+                assertThat(json.readTree(object).get("n").asText()).isEqualTo(value);
+            }
         }
     }
 }
