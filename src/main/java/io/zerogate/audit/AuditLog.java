@@ -46,6 +46,7 @@ public final class AuditLog implements AutoCloseable {
     private final Clock clock;
     private final @Nullable FileAuditSink file;
     private volatile boolean closed;
+    private volatile @Nullable String lastEncodingFailure;
 
     private AuditLog(AuditConfig config, AuditKeys keys, @Nullable FileAuditSink file, List<AuditSink> sinks,
                      ArrayBlockingQueue<QueuedRecord> queue, AtomicInteger waiting, List<AuditListener> listeners,
@@ -118,9 +119,28 @@ public final class AuditLog implements AutoCloseable {
         return audit;
     }
 
-    /** Queues the record of one exchange; never blocks. A record that does not fit is counted as dropped. */
+    /**
+     * Queues the record of one exchange; never blocks. A record that does not fit is counted as dropped, and so is
+     * one that cannot be encoded (logged once per distinct failure): the exchange it describes has already happened.
+     */
     public void record(AuditRecord record) {
-        if (closed || !queue.offer(new QueuedRecord(record, ENCODERS.get().record(record)))) {
+        if (closed || waiting.get() >= capacity) {
+            observer.dropped(false);
+            return;
+        }
+        byte[] members;
+        try {
+            members = ENCODERS.get().record(record);
+        } catch (RuntimeException e) {
+            observer.dropped(false);
+            String failure = e.toString();
+            if (!failure.equals(lastEncodingFailure)) {
+                lastEncodingFailure = failure;
+                log.error("audit: a record of request {} could not be encoded and is lost", record.requestId(), e);
+            }
+            return;
+        }
+        if (!queue.offer(new QueuedRecord(record, members))) {
             observer.dropped(false);
         } else {
             waiting.incrementAndGet();
