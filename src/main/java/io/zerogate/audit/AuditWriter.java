@@ -24,12 +24,16 @@ final class AuditWriter implements Runnable {
     private static final int BATCH = 1024;
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
-    /**
-     * How long the writer naps between batches while records keep coming (they gather meanwhile: fewer, larger
-     * batches, and fewer wake-ups of this thread), and how many naps without a record make a quiet spell.
-     */
-    private static final long NAP_NANOS = 2_000_000;
+    /** How long the writer naps when it finds no record while records keep coming, and how many naps make a quiet spell. */
+    private static final long NAP_NANOS = 1_000_000;
     private static final int BUSY_NAPS = 50;
+    /**
+     * How long records gather after a partial batch before the writer takes the next (fewer, larger batches, and
+     * fewer wake-ups of this thread), and the smallest queue that gathers: a queue of at least that many records
+     * would only fill during the nap at millions of records a second. A smaller queue is drained as fast as it fills.
+     */
+    private static final long GATHER_NANOS = 2_000_000;
+    private static final int GATHER_MIN_CAPACITY = 16 * BATCH;
 
     private final BlockingQueue<QueuedRecord> queue;
     private final AtomicInteger waiting;
@@ -40,6 +44,8 @@ final class AuditWriter implements Runnable {
     private final List<AuditListener> listeners;
     private final AuditObserver observer;
     private final Clock clock;
+    /** Whether records gather after a partial batch: only in a queue of at least {@link #GATHER_MIN_CAPACITY}. */
+    private final boolean gathers;
     private final int checkpointEvery;
     private final long checkpointMillis;
     private final long syncMillis;
@@ -67,6 +73,7 @@ final class AuditWriter implements Runnable {
         this.listeners = listeners;
         this.observer = observer;
         this.clock = clock;
+        this.gathers = queue.size() + queue.remainingCapacity() >= GATHER_MIN_CAPACITY;
         this.checkpointEvery = checkpointEvery;
         this.checkpointMillis = checkpointMillis;
         this.syncMillis = syncMillis;
@@ -130,8 +137,8 @@ final class AuditWriter implements Runnable {
                 if (!step(batch)) {
                     break;
                 }
-                if (!batch.isEmpty() && batch.size() < BATCH && !stopping) {
-                    LockSupport.parkNanos(NAP_NANOS);
+                if (gathers && !batch.isEmpty() && batch.size() < BATCH && !stopping) {
+                    LockSupport.parkNanos(GATHER_NANOS);
                 }
             }
             seal();
