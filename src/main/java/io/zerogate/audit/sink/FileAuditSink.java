@@ -36,6 +36,8 @@ public final class FileAuditSink implements AuditSink {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final Pattern SEQ = Pattern.compile("^\\{\"seq\":([1-9][0-9]{0,18}),\"prev\":\"[0-9a-f]{64}\",\"type\":\"");
     private static final int MAX_LINE = 1 << 20;
+    /** Page cache ranges start at a multiple of this: 64 KiB, the largest page size Linux runs with. */
+    private static final long DROP_ALIGNMENT = 1 << 16;
 
     /**
      * Where the previous run left the chain.
@@ -177,7 +179,10 @@ public final class FileAuditSink implements AuditSink {
                 problem = "cannot sync " + current + ": " + e.getMessage();
                 throw e;
             }
-            if (synced > dropped && PageCache.drop(file, dropped, synced - dropped)) {
+            // The kernel drops only whole pages of a range: starting at a boundary no page size exceeds takes the
+            // page the previous range ended in as well (it has been durable since then).
+            long from = dropped & -DROP_ALIGNMENT;
+            if (synced > dropped && PageCache.drop(file, from, synced - from)) {
                 dropped = synced;
             }
             synced = size;
@@ -209,7 +214,7 @@ public final class FileAuditSink implements AuditSink {
                 c.close();
             }
             if (file != null) {
-                PageCache.drop(file, dropped, 0);
+                PageCache.drop(file, 0, 0);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.zerogate.audit.sink;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Array;
 import java.lang.reflect.Method;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -19,14 +20,14 @@ import org.slf4j.LoggerFactory;
  * fetches it from disk.
  *
  * <p>The call goes through the JDK's foreign function API, final since Java 22 and reached here reflectively
- * because the gateway is built for Java 21: on Java 21, and on systems other than Linux, {@link #available()} is
- * false and {@link #drop} does nothing. The file is opened read-only for the advice (the advice applies to the file,
- * not to a descriptor), so the writer's own channel is never touched.
+ * because the gateway is built for Java 21: on Java 21, and on systems other than 64-bit Linux on x86-64, AArch64
+ * or RISC-V, {@link #available()} is false and {@link #drop} does nothing. The file is opened read-only for the
+ * advice (the advice applies to the file, not to a descriptor), so the writer's own channel is never touched.
  */
 final class PageCache {
 
     private static final Logger log = LoggerFactory.getLogger(PageCache.class);
-    private static final int O_RDONLY = 0;
+    private static final int O_RDONLY_CLOEXEC = 0_2000000;
     private static final int POSIX_FADV_DONTNEED = 4;
     private static final @Nullable Native NATIVE = Native.find();
 
@@ -45,7 +46,7 @@ final class PageCache {
      */
     static boolean drop(Path file, long offset, long length) {
         Native n = NATIVE;
-        if (n == null || offset < 0 || length < 0) {
+        if (n == null || offset < 0 || length < 0 || file.getFileSystem() != FileSystems.getDefault()) {
             return false;
         }
         try {
@@ -62,9 +63,13 @@ final class PageCache {
 
         static @Nullable Native find() {
             String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-            String arch = System.getProperty("os.arch", "");
-            // POSIX_FADV_DONTNEED is 4 on Linux everywhere but s390x.
-            if (Runtime.version().feature() < 22 || !os.startsWith("linux") || arch.equals("s390x")) {
+            // The calls are declared for these 64-bit Linux systems: off_t of 64 bits, POSIX_FADV_DONTNEED 4 and
+            // O_CLOEXEC 02000000.
+            boolean known = switch (System.getProperty("os.arch", "")) {
+                case "amd64", "x86_64", "aarch64", "riscv64" -> true;
+                default -> false;
+            };
+            if (Runtime.version().feature() < 22 || !os.startsWith("linux") || !known) {
                 return null;
             }
             try {
@@ -129,7 +134,7 @@ final class PageCache {
             int fd;
             try {
                 Object path = allocateFrom.invoke(arena, file.toString());
-                fd = (int) open.invoke(path, O_RDONLY, 0);
+                fd = (int) open.invoke(path, O_RDONLY_CLOEXEC, 0);
             } finally {
                 closeArena.invoke(arena);
             }

@@ -84,6 +84,36 @@ class PageCacheTest {
         }
     }
 
+    @Test
+    void syncsAtAnyOffsetLeaveNoPageBehindAndAClosedFileLeavesTheCache() throws Exception {
+        AuditConfig.FileSink config = new AuditConfig.FileSink(dir.resolve("unaligned"), 1L << 30, Duration.ofHours(1),
+                Duration.ofSeconds(1));
+        FileAuditSink sink = FileAuditSink.open(config, Clock.systemUTC());
+        Path file;
+        try {
+            sink.startFile(1);
+            file = sink.currentFile();
+            byte[] line = new byte[999];
+            Arrays.fill(line, (byte) 'b');
+            // 1,000-byte lines, 103 to a sync: no sync ends on a page boundary.
+            long interval = 103L * 1000;
+            for (int sync = 0; sync < 60; sync++) {
+                List<byte[]> batch = new ArrayList<>();
+                for (int i = 0; i < 103; i++) {
+                    batch.add(line);
+                }
+                sink.write(batch);
+                sink.sync();
+            }
+            assertThat(Files.size(file)).isEqualTo(60 * interval);
+            assertThat(cachedBytes(file)).as("one interval, and the page the one before it ended in")
+                    .isBetween(interval - 4096, interval + 2 * 4096);
+        } finally {
+            sink.close();
+        }
+        assertThat(cachedBytes(file)).isZero();
+    }
+
     private static List<byte[]> lines(int bytes) {
         List<byte[]> lines = new ArrayList<>();
         byte[] line = new byte[1023];
