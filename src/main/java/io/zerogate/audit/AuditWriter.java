@@ -215,7 +215,7 @@ final class AuditWriter implements Runnable {
             f.startFile(chain.seq() + 1);
         } catch (IOException e) {
             problem = "cannot start a new audit file: " + e.getMessage();
-            log.error("audit trail: cannot rotate; continuing in the current file", e);
+            log.error("audit trail: cannot start a new file; records wait in the queue until one can be started", e);
         }
         return true;
     }

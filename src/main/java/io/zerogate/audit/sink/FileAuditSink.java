@@ -60,6 +60,8 @@ public final class FileAuditSink implements AuditSink {
     private long synced;
     private long dropped;
     private long openedAt;
+    /** The first sequence number of a file that could not be started yet, or 0. */
+    private long pendingFirstSeq;
     /** Reused for every batch, and direct, so that a write copies the lines once, not twice. */
     private ByteBuffer batch = ByteBuffer.allocateDirect(1 << 16);
     private volatile @Nullable String problem;
@@ -97,13 +99,23 @@ public final class FileAuditSink implements AuditSink {
         return continuation;
     }
 
-    /** Starts a new file whose first line will have sequence number {@code firstSeq}. */
+    /**
+     * Starts a new file whose first line will have sequence number {@code firstSeq}. When the file cannot be
+     * created, the current one is closed all the same, and every later {@link #write} tries again to start it
+     * (refusing its batch until it can), so that a trail never goes on in a file it meant to leave.
+     */
     public void startFile(long firstSeq) throws IOException {
         closeCurrent();
+        pendingFirstSeq = firstSeq;
+        openFile(firstSeq);
+    }
+
+    private void openFile(long firstSeq) throws IOException {
         String name = String.format("audit-%012d-%s.jsonl", firstSeq, STAMP.format(clock.instant()));
         Path file = directory.resolve(name);
         channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         current = file;
+        pendingFirstSeq = 0;
         size = 0;
         synced = 0;
         dropped = 0;
@@ -129,6 +141,15 @@ public final class FileAuditSink implements AuditSink {
     @Override
     public void write(List<byte[]> lines) throws IOException {
         FileChannel c = channel;
+        if (c == null && pendingFirstSeq > 0) {
+            try {
+                openFile(pendingFirstSeq);
+            } catch (IOException e) {
+                problem = "cannot start a new audit file: " + e.getMessage();
+                throw e;
+            }
+            c = channel;
+        }
         if (c == null) {
             throw new IOException("no audit file is open");
         }

@@ -1,0 +1,55 @@
+package io.zerogate.audit.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.zerogate.config.AuditConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileAuditSinkTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFileThatCannotBeStartedIsTriedAgainOnEveryWriteAndNothingGoesToTheOldOne() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-25T10:00:00Z"), ZoneOffset.UTC);
+        AuditConfig.FileSink config = new AuditConfig.FileSink(dir, 1L << 30, Duration.ofHours(1), Duration.ofSeconds(1));
+        FileAuditSink sink = FileAuditSink.open(config, clock);
+        try {
+            sink.startFile(1);
+            Path first = sink.currentFile();
+            sink.write(List.of(line("one")));
+            // Something already holds the name the next file must have.
+            Path blocker = dir.resolve("audit-000000000002-20261125T100000Z.jsonl");
+            Files.createDirectory(blocker);
+            assertThatThrownBy(() -> sink.startFile(2)).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> sink.write(List.of(line("two")))).isInstanceOf(IOException.class);
+            assertThat(sink.problem()).startsWith("cannot start a new audit file");
+            assertThat(Files.readString(first)).isEqualTo("one\n");
+
+            Files.delete(blocker);
+            sink.write(List.of(line("two")));
+            assertThat(sink.currentFile()).isEqualTo(blocker);
+            assertThat(Files.readString(blocker)).isEqualTo("two\n");
+            assertThat(Files.readString(first)).isEqualTo("one\n");
+            assertThat(sink.problem()).isNull();
+        } finally {
+            sink.close();
+        }
+    }
+
+    private static byte[] line(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+}
