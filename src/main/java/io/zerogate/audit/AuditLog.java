@@ -19,11 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The audit trail of a running gateway. Event loops hand it one {@link AuditRecord} per exchange through
- * {@link #record}, which never blocks: the record is encoded there, on the thread that built it (whose caches still
- * hold its strings), and waits in a bounded queue for the writer thread, which only links, seals and writes. When the queue is
- * nearly full, {@link #accepting()} turns false under {@code on_overflow: block_new_requests} so that the
- * gateway refuses new requests instead of serving them unaudited; the remaining room is kept for the requests
- * already in flight. Under {@code drop_and_count}, records that do not fit are counted and lost.
+ * {@link #record}, which never blocks: the record is encoded there, on the thread that built it (whose caches
+ * still hold its strings), and waits in a bounded queue for the writer thread, which only links, seals and writes.
+ * When the queue is nearly full, {@link #accepting()} turns false under {@code on_overflow: block_new_requests} so
+ * that the gateway refuses new requests instead of serving them unaudited; the remaining room is kept for the
+ * requests already in flight. Under {@code drop_and_count}, records that do not fit are counted and lost.
  */
 public final class AuditLog implements AutoCloseable {
 

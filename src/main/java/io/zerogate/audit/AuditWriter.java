@@ -24,7 +24,10 @@ final class AuditWriter implements Runnable {
     private static final int BATCH = 1024;
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
-    /** How long the writer naps when it finds no record while records keep coming, and how many naps make a quiet spell. */
+    /**
+     * How long the writer naps when it finds no record while records keep coming, and how many naps make a quiet
+     * spell.
+     */
     private static final long NAP_NANOS = 1_000_000;
     private static final int BUSY_NAPS = 50;
     /**
@@ -61,9 +64,9 @@ final class AuditWriter implements Runnable {
     private volatile long giveUpAt = Long.MAX_VALUE;
     private volatile @Nullable String problem;
 
-    AuditWriter(BlockingQueue<QueuedRecord> queue, AtomicInteger waiting, AuditChain chain, AuditKeys keys, @Nullable FileAuditSink file,
-                List<AuditSink> sinks, List<AuditListener> listeners, AuditObserver observer, Clock clock,
-                int checkpointEvery, long checkpointMillis, long syncMillis) {
+    AuditWriter(BlockingQueue<QueuedRecord> queue, AtomicInteger waiting, AuditChain chain, AuditKeys keys,
+                @Nullable FileAuditSink file, List<AuditSink> sinks, List<AuditListener> listeners,
+                AuditObserver observer, Clock clock, int checkpointEvery, long checkpointMillis, long syncMillis) {
         this.queue = queue;
         this.waiting = waiting;
         this.chain = chain;

@@ -170,7 +170,10 @@ public final class FieldSyntax {
         }
     }
 
-    /** The index in {@link #COMMON_NAMES} of the name the first {@code length} bytes of {@code line} spell exactly, or -1. */
+    /**
+     * The index in {@link #COMMON_NAMES} of the name the first {@code length} bytes of {@code line} spell exactly,
+     * or -1.
+     */
     public static int commonName(byte[] line, int length) {
         if (length >= COMMON_BY_LENGTH.length) {
             return -1;

@@ -91,7 +91,8 @@ final class PageCache {
                 Method downcall = linkerType.getMethod("downcallHandle", segmentType, descriptorType,
                         optionType.arrayType());
                 Object noOptions = Array.newInstance(optionType, 0);
-                // open(const char *path, int flags, ...): the mode is variadic; passed (and ignored) as the first variadic argument.
+                // open(const char *path, int flags, ...): the mode is variadic; it is passed (and ignored) as the
+                // first variadic argument.
                 Object variadicMode = Array.newInstance(optionType, 1);
                 Array.set(variadicMode, 0, optionType.getMethod("firstVariadicArg", int.class).invoke(null, 2));
                 Object openSymbol = symbol(find, lookup, "open");
@@ -104,7 +105,8 @@ final class PageCache {
                         describe.invoke(null, intLayout, layouts(layoutType, addressLayout, intLayout, intLayout)),
                         variadicMode);
                 MethodHandle fadvise = (MethodHandle) downcall.invoke(linker, fadviseSymbol,
-                        describe.invoke(null, intLayout, layouts(layoutType, intLayout, longLayout, longLayout, intLayout)),
+                        describe.invoke(null, intLayout,
+                                layouts(layoutType, intLayout, longLayout, longLayout, intLayout)),
                         noOptions);
                 MethodHandle close = (MethodHandle) downcall.invoke(linker, closeSymbol,
                         describe.invoke(null, intLayout, layouts(layoutType, intLayout)), noOptions);
@@ -117,7 +119,8 @@ final class PageCache {
             }
         }
 
-        private static @Nullable Object symbol(Method find, Object lookup, String name) throws ReflectiveOperationException {
+        private static @Nullable Object symbol(Method find, Object lookup, String name)
+                throws ReflectiveOperationException {
             return ((Optional<?>) find.invoke(lookup, name)).orElse(null);
         }
 
