@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 final class PageCache {
 
     private static final Logger log = LoggerFactory.getLogger(PageCache.class);
-    private static final int O_RDONLY_CLOEXEC = 0_2000000;
+    /** O_RDONLY (0) with O_CLOEXEC (octal 02000000). */
+    private static final int O_RDONLY_CLOEXEC = 0x80000;
     private static final int POSIX_FADV_DONTNEED = 4;
     private static final @Nullable Native NATIVE = Native.find();
 
