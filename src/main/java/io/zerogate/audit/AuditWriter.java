@@ -56,6 +56,9 @@ final class AuditWriter implements Runnable {
     private final boolean[] failing;
     /** Sinks that take lines but report trouble (a remote sink whose collector keeps failing while it spools). */
     private final boolean[] degraded;
+    /** Sinks given up on at shutdown, after refusing lines past the deadline: the others are still written. */
+    private final boolean[] abandoned;
+    private volatile @Nullable Thread thread;
 
     private int unsealed;
     private long lastCheckpoint;
@@ -82,6 +85,7 @@ final class AuditWriter implements Runnable {
         this.syncMillis = syncMillis;
         this.failing = new boolean[sinks.size()];
         this.degraded = new boolean[sinks.size()];
+        this.abandoned = new boolean[sinks.size()];
         this.lastCheckpoint = clock.millis();
         this.lastSync = lastCheckpoint;
     }
@@ -102,6 +106,11 @@ final class AuditWriter implements Runnable {
     void stop(long deadlineMillis) {
         giveUpAt = deadlineMillis;
         stopping = true;
+        // A writer backing off from a refusing sink looks at the deadline now, not when its pause ends.
+        Thread writer = thread;
+        if (writer != null) {
+            LockSupport.unpark(writer);
+        }
     }
 
     @Nullable String problem() {
@@ -110,6 +119,7 @@ final class AuditWriter implements Runnable {
 
     @Override
     public void run() {
+        thread = Thread.currentThread();
         List<QueuedRecord> batch = new ArrayList<>(BATCH);
         try {
             int quiet = 0;
@@ -137,9 +147,7 @@ final class AuditWriter implements Runnable {
                     queue.drainTo(batch, BATCH - 1);
                     waiting.addAndGet(-batch.size());
                 }
-                if (!step(batch)) {
-                    break;
-                }
+                step(batch);
                 if (gathers && !batch.isEmpty() && batch.size() < BATCH && !stopping) {
                     LockSupport.parkNanos(GATHER_NANOS);
                 }
@@ -154,11 +162,11 @@ final class AuditWriter implements Runnable {
         }
     }
 
-    /** Writes one batch; false when the writer must give up (stopping past its deadline with a sink down). */
-    private boolean step(List<QueuedRecord> batch) throws InterruptedException {
+    /** Writes one batch (or none: checkpoints, syncs and rotation are due on time as well). */
+    private void step(List<QueuedRecord> batch) throws InterruptedException {
         FileAuditSink f = file;
-        if (f != null && f.rotationDue() && !rotate(f)) {
-            return false;
+        if (f != null && f.rotationDue()) {
+            rotate(f);
         }
         List<byte[]> lines = new ArrayList<>(batch.size() + 2);
         List<byte[]> recordLines = new ArrayList<>(batch.size());
@@ -174,8 +182,8 @@ final class AuditWriter implements Runnable {
         if (unsealed > 0 && now - lastCheckpoint >= checkpointMillis) {
             lines.add(checkpointLine());
         }
-        if (!lines.isEmpty() && !deliver(lines)) {
-            return false;
+        if (!lines.isEmpty()) {
+            deliver(lines);
         }
         if (!batch.isEmpty()) {
             observer.recorded(batch.size());
@@ -186,7 +194,6 @@ final class AuditWriter implements Runnable {
             lastSync = now;
         }
         watchProblems();
-        return true;
     }
 
     /** Reports a sink that still takes lines but says something is wrong, once when it starts and once when it ends. */
@@ -209,9 +216,9 @@ final class AuditWriter implements Runnable {
         }
     }
 
-    private boolean rotate(FileAuditSink f) throws InterruptedException {
-        if (unsealed > 0 && !deliver(List.of(checkpointLine()))) {
-            return false;
+    private void rotate(FileAuditSink f) throws InterruptedException {
+        if (unsealed > 0) {
+            deliver(List.of(checkpointLine()));
         }
         syncAll();
         try {
@@ -220,7 +227,6 @@ final class AuditWriter implements Runnable {
             problem = "cannot start a new audit file: " + e.getMessage();
             log.error("audit trail: cannot start a new file; records wait in the queue until one can be started", e);
         }
-        return true;
     }
 
     /** The checkpoint after the last linked line; counts as written once delivered. */
@@ -235,9 +241,15 @@ final class AuditWriter implements Runnable {
         return line;
     }
 
-    /** Hands lines to every sink, offering them again to a sink that refuses until it takes them. */
-    private boolean deliver(List<byte[]> lines) throws InterruptedException {
+    /**
+     * Hands lines to every sink, offering them again to a sink that refuses until it takes them. While stopping, a
+     * sink that still refuses at the deadline is given up on: it gets nothing more, and the others get everything.
+     */
+    private void deliver(List<byte[]> lines) throws InterruptedException {
         for (int i = 0; i < sinks.size(); i++) {
+            if (abandoned[i]) {
+                continue;
+            }
             AuditSink sink = sinks.get(i);
             long backoff = MIN_BACKOFF_MILLIS;
             while (true) {
@@ -257,12 +269,18 @@ final class AuditWriter implements Runnable {
                         observer.sinkFailed(sink.name(), String.valueOf(e.getMessage()));
                         log.error("audit sink {} refuses records ({}); they wait in the queue", sink.name(), e.toString());
                     }
-                    if (stopping && clock.millis() >= giveUpAt) {
-                        log.error("audit sink {} still refuses records at shutdown; {} lines and {} queued records are lost",
-                                sink.name(), lines.size(), queue.size());
-                        return false;
+                    long now = clock.millis();
+                    if (stopping && now >= giveUpAt) {
+                        abandoned[i] = true;
+                        log.error("audit sink {} still refuses records at shutdown; it is given up on, and {} lines and "
+                                + "{} queued records are not written to it", sink.name(), lines.size(), queue.size());
+                        break;
                     }
-                    Thread.sleep(backoff);
+                    long pause = stopping ? Math.max(1, Math.min(backoff, giveUpAt - now)) : backoff;
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(pause));
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
                     backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
                 }
             }
@@ -274,7 +292,6 @@ final class AuditWriter implements Runnable {
         if (!anyFailing) {
             problem = null;
         }
-        return true;
     }
 
     private void syncAll() {

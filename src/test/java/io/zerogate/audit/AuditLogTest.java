@@ -234,6 +234,31 @@ class AuditLogTest {
         assertThat(lines().stream().filter(l -> l.contains("\"request_id\":\"retried\""))).hasSize(1);
     }
 
+    @Test
+    void aSinkThatStillRefusesAtShutdownIsGivenUpOnAndTheFileTrailIsStillWrittenAndSealed() throws Exception {
+        FailingSink dead = new FailingSink(Integer.MAX_VALUE);
+        AuditLog log = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(dead),
+                AuditObserver.NONE, Clock.systemUTC());
+        dead.armed.set(true);
+        for (int i = 0; i < 5; i++) {
+            log.record(record("during-" + i));
+        }
+        Await.until("the failure to show", Duration.ofSeconds(5), () -> log.problem() != null);
+        // Let the writer back off for long pauses before the stop: the stop must not wait for them to end.
+        Thread.sleep(1_600);
+        long started = System.nanoTime();
+        log.close(300);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1_200));
+        List<String> lines = lines();
+        for (int i = 0; i < 5; i++) {
+            String id = "\"request_id\":\"during-" + i + "\"";
+            assertThat(lines.stream().filter(l -> l.contains(id))).as("record %d in the file", i).hasSize(1);
+        }
+        List<String> types = types(lines);
+        assertThat(types.get(types.size() - 1)).as("the file trail ends sealed").isEqualTo("checkpoint");
+        assertThat(dead.taken).noneMatch(l -> l.contains("during-"));
+    }
+
     private AuditConfig config(int every, long rotateBytes, AuditConfig.Overflow overflow, int capacity) {
         return new AuditConfig(new AuditConfig.FileSink(dir.resolve("trail"), rotateBytes, Duration.ofHours(1),
                 Duration.ofMillis(50)), false, null, dir.resolve("key.pem"), every, Duration.ofHours(1), capacity, overflow,

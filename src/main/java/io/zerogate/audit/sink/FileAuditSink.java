@@ -105,8 +105,14 @@ public final class FileAuditSink implements AuditSink {
      * (refusing its batch until it can), so that a trail never goes on in a file it meant to leave.
      */
     public void startFile(long firstSeq) throws IOException {
-        closeCurrent();
         pendingFirstSeq = firstSeq;
+        Path previous = current;
+        try {
+            closeCurrent(false);
+        } catch (IOException e) {
+            // The trail goes on in the new file all the same; the old one's last lines may not have reached the disk.
+            log.error("audit trail: closing {} failed; its last lines may not be durable", previous, e);
+        }
         openFile(firstSeq);
     }
 
@@ -218,13 +224,17 @@ public final class FileAuditSink implements AuditSink {
     @Override
     public void close() throws IOException {
         try {
-            closeCurrent();
+            closeCurrent(true);
         } finally {
             lock.close();
         }
     }
 
-    private void closeCurrent() throws IOException {
+    /**
+     * Makes the current file durable and closes it. The last file of a stop that was started and never written (a
+     * rotation while the gateway was idle) is removed: empty, it would read as a trail torn by a crash.
+     */
+    private void closeCurrent(boolean last) throws IOException {
         FileChannel c = channel;
         Path file = current;
         channel = null;
@@ -234,7 +244,9 @@ public final class FileAuditSink implements AuditSink {
             } finally {
                 c.close();
             }
-            if (file != null) {
+            if (file != null && last && size == 0) {
+                Files.deleteIfExists(file);
+            } else if (file != null) {
                 PageCache.drop(file, 0, 0);
             }
         }

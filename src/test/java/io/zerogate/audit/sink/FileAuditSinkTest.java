@@ -49,6 +49,27 @@ class FileAuditSinkTest {
         }
     }
 
+    @Test
+    void aLastFileNeverWrittenIsRemovedAtCloseSoTheTrailDoesNotEndTorn() throws Exception {
+        AuditConfig.FileSink config = new AuditConfig.FileSink(dir, 1L << 30, Duration.ofHours(1), Duration.ofSeconds(1));
+        FileAuditSink sink = FileAuditSink.open(config, Clock.systemUTC());
+        Path first;
+        Path idle;
+        try {
+            sink.startFile(1);
+            first = sink.currentFile();
+            sink.write(List.of(line("one")));
+            sink.startFile(2);
+            idle = sink.currentFile();
+            assertThat(idle).exists().isNotEqualTo(first);
+        } finally {
+            sink.close();
+        }
+        assertThat(idle).doesNotExist();
+        assertThat(Files.readString(first)).isEqualTo("one\n");
+        assertThat(FileAuditSink.trailFiles(dir)).containsExactly(first);
+    }
+
     private static byte[] line(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
