@@ -168,6 +168,35 @@ class AuditLogTest {
     }
 
     @Test
+    void megabytesOfZerosACrashLeftAtTheEndAreTornBytesTheNextRunResumesBefore() throws Exception {
+        AuditLog log = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(),
+                AuditObserver.NONE, Clock.systemUTC());
+        log.record(record("before-crash"));
+        log.close();
+        Path crashed = files().get(0);
+        List<String> before = Files.readAllLines(crashed);
+        String lastComplete = before.get(before.size() - 1);
+        byte[] torn = "{\"seq\":99,\"pr".getBytes(StandardCharsets.US_ASCII);
+        Files.write(crashed, torn, StandardOpenOption.APPEND);
+        int zeros = 3 << 20;
+        Files.write(crashed, new byte[zeros], StandardOpenOption.APPEND);
+
+        AuditLog again = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(),
+                AuditObserver.NONE, Clock.systemUTC());
+        again.record(record("after-crash"));
+        again.close();
+
+        JsonNode resume = JSON.readTree(Files.readAllLines(files().get(1)).get(0));
+        assertThat(resume.get("discarded_bytes").asLong()).isEqualTo(torn.length + zeros);
+        VerifyReport report = new AuditVerifier(
+                List.of(AuditKeys.loadOrCreate(dir.resolve("key.pem")).publicKey()), false).verify(files());
+        assertThat(report.verdict()).as("a crash, told apart from tampering").isEqualTo(VerifyReport.Verdict.INTACT);
+        byte[] last = lastComplete.getBytes(StandardCharsets.UTF_8);
+        assertThat(resume.get("prev").asText()).isEqualTo(AuditChain.hash(last, 0, last.length));
+        assertThat(resume.get("seq").asLong()).isEqualTo(JSON.readTree(lastComplete).get("seq").asLong() + 1);
+    }
+
+    @Test
     void blockNewRequestsStopsAdmittingWhileOnlyTheReserveIsLeft() throws Exception {
         GatedSink gate = new GatedSink();
         CountingObserver observer = new CountingObserver();

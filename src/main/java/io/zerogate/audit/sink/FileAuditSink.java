@@ -285,9 +285,12 @@ public final class FileAuditSink implements AuditSink {
     private static @Nullable Continuation lastLine(Path file) throws IOException {
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
             long length = c.size();
-            int window = (int) Math.min(length, 2L * MAX_LINE + 2);
+            // A crash can leave a file longer than what reached the disk, padded with zeros: they are torn bytes
+            // like any others, however many there are.
+            long end = endOfContent(c, length);
+            int window = (int) Math.min(end, 2L * MAX_LINE + 2);
             ByteBuffer tail = ByteBuffer.allocate(window);
-            long from = length - window;
+            long from = end - window;
             while (tail.hasRemaining()) {
                 if (c.read(tail, from + tail.position()) < 0) {
                     break;
@@ -315,9 +318,33 @@ public final class FileAuditSink implements AuditSink {
             }
             long seq = Long.parseLong(m.group(1));
             String hash = AuditChain.hash(bytes, start, lastNewline - start);
-            long discarded = window - 1 - lastNewline;
+            long discarded = length - (from + lastNewline + 1);
             return new Continuation(file.getFileName().toString(), seq, hash, discarded);
         }
+    }
+
+    /** Where the file's bytes end once the zeros at its end are left out. */
+    private static long endOfContent(FileChannel c, long length) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
+        long end = length;
+        while (end > 0) {
+            int n = (int) Math.min(chunk.capacity(), end);
+            chunk.clear().limit(n);
+            long at = end - n;
+            while (chunk.hasRemaining()) {
+                if (c.read(chunk, at + chunk.position()) < 0) {
+                    throw new IOException("the file shrank while it was read");
+                }
+            }
+            byte[] bytes = chunk.array();
+            for (int i = n - 1; i >= 0; i--) {
+                if (bytes[i] != 0) {
+                    return at + i + 1;
+                }
+            }
+            end = at;
+        }
+        return 0;
     }
 
     private static int lastIndexOf(byte[] bytes, int from) {
