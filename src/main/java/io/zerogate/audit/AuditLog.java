@@ -82,7 +82,16 @@ public final class AuditLog implements AutoCloseable {
         if (config.file() != null) {
             file = FileAuditSink.open(config.file(), clock);
             from = file.continuation();
-            file.startFile(from.lastSeq() + 1);
+            try {
+                file.startFile(from.lastSeq() + 1);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    file.close();
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
             sinks.add(file);
         }
         if (config.stdout()) {

@@ -59,6 +59,8 @@ final class AuditWriter implements Runnable {
     /** Sinks given up on at shutdown, after refusing lines past the deadline: the others are still written. */
     private final boolean[] abandoned;
     private volatile @Nullable Thread thread;
+    /** The opening lines the sinks other than the file have yet to take. */
+    private @Nullable List<byte[]> opening;
 
     private int unsealed;
     private long lastCheckpoint;
@@ -90,15 +92,21 @@ final class AuditWriter implements Runnable {
         this.lastSync = lastCheckpoint;
     }
 
-    /** Writes the lines that open this run of the trail: a resume line and its checkpoint. */
+    /**
+     * Writes the lines that open this run of the trail, a resume line and its checkpoint, to the file, which must
+     * take them for the gateway to start. The other sinks take them first thing on the writer's thread, with the
+     * usual retries: a collector that is down, or a spool that is full, does not keep the gateway from starting.
+     */
     void open(@Nullable String previousFile, long discardedBytes) throws IOException {
         List<byte[]> lines = new ArrayList<>(2);
         lines.add(chain.link("resume", encoder.resume(clock.instant(), previousFile, discardedBytes)));
         lines.add(checkpointLine());
-        for (AuditSink sink : sinks) {
-            sink.write(lines);
-            sink.sync();
+        FileAuditSink f = file;
+        if (f != null) {
+            f.write(lines);
+            f.sync();
         }
+        opening = lines;
         observer.checkpoint();
     }
 
@@ -122,6 +130,11 @@ final class AuditWriter implements Runnable {
         thread = Thread.currentThread();
         List<QueuedRecord> batch = new ArrayList<>(BATCH);
         try {
+            List<byte[]> opened = opening;
+            if (opened != null) {
+                opening = null;
+                deliver(opened, file);
+            }
             int quiet = 0;
             while (true) {
                 QueuedRecord first = queue.poll();
@@ -246,8 +259,13 @@ final class AuditWriter implements Runnable {
      * sink that still refuses at the deadline is given up on: it gets nothing more, and the others get everything.
      */
     private void deliver(List<byte[]> lines) throws InterruptedException {
+        deliver(lines, null);
+    }
+
+    /** As {@link #deliver(List)}, but not to {@code except}, which has the lines already. */
+    private void deliver(List<byte[]> lines, @Nullable AuditSink except) throws InterruptedException {
         for (int i = 0; i < sinks.size(); i++) {
-            if (abandoned[i]) {
+            if (abandoned[i] || sinks.get(i) == except) {
                 continue;
             }
             AuditSink sink = sinks.get(i);

@@ -202,6 +202,7 @@ class AuditLogTest {
         CountingObserver observer = new CountingObserver();
         AuditLog log = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(gate),
                 observer, Clock.systemUTC());
+        Await.until("the opening lines to be taken", Duration.ofSeconds(5), () -> gate.taken.get() > 0);
         gate.close.set(true);
         log.record(record("holds-the-writer"));
         assertThat(gate.entered.await(5, TimeUnit.SECONDS)).isTrue();
@@ -231,6 +232,7 @@ class AuditLogTest {
         CountingObserver observer = new CountingObserver();
         AuditLog log = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.DROP_AND_COUNT, 16), List.of(gate),
                 observer, Clock.systemUTC());
+        Await.until("the opening lines to be taken", Duration.ofSeconds(5), () -> gate.taken.get() > 0);
         gate.close.set(true);
         log.record(record("holds-the-writer"));
         assertThat(gate.entered.await(5, TimeUnit.SECONDS)).isTrue();
@@ -261,6 +263,19 @@ class AuditLogTest {
         // Offered again whole: the record reached the failing sink exactly once, and the file exactly once.
         assertThat(failing.taken.stream().filter(l -> l.contains("\"request_id\":\"retried\""))).hasSize(1);
         assertThat(lines().stream().filter(l -> l.contains("\"request_id\":\"retried\""))).hasSize(1);
+    }
+
+    @Test
+    void aRemoteSinkThatRefusesAtStartDoesNotKeepTheGatewayFromStartingAndGetsTheOpeningLinesFirst() throws Exception {
+        FailingSink refusing = new FailingSink(3);
+        refusing.armed.set(true);
+        AuditLog log = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64),
+                List.of(refusing), AuditObserver.NONE, Clock.systemUTC());
+        log.record(record("first"));
+        Await.until("the sink to take lines", Duration.ofSeconds(10), () -> refusing.taken.size() >= 3);
+        log.close();
+        assertThat(types(refusing.taken)).startsWith("resume", "checkpoint", "record").endsWith("checkpoint");
+        assertThat(refusing.taken).isEqualTo(lines());
     }
 
     @Test
@@ -332,6 +347,8 @@ class AuditLogTest {
         final java.util.concurrent.atomic.AtomicBoolean close = new java.util.concurrent.atomic.AtomicBoolean();
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+        /** Batches taken while open: the first is the trail's opening lines, taken on the writer's thread. */
+        final AtomicInteger taken = new AtomicInteger();
 
         @Override
         public String name() {
@@ -340,7 +357,9 @@ class AuditLogTest {
 
         @Override
         public void write(List<byte[]> lines) throws IOException {
-            if (close.get()) {
+            if (!close.get()) {
+                taken.incrementAndGet();
+            } else {
                 entered.countDown();
                 try {
                     release.await(20, TimeUnit.SECONDS);
