@@ -1,5 +1,6 @@
 package io.zerogate.audit;
 
+import io.zerogate.audit.sink.FileAuditSink;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -116,7 +117,7 @@ public final class AuditVerifier {
                 if (found.isEmpty()) {
                     throw new IOException(path + ": no " + AUDIT_FILES + " files in this directory");
                 }
-                found.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+                found.sort(FileAuditSink.TRAIL_ORDER);
                 files.addAll(found);
             } else if (Files.exists(path)) {
                 files.add(path);

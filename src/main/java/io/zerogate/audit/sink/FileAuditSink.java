@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,15 +25,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The audit trail's home: JSON-lines files in one directory, named {@code audit-<first seq>-<time>.jsonl} so
- * that name order is chain order, rotated by size and age. On start it finds where the previous run stopped
+ * The audit trail's home: JSON-lines files in one directory, named {@code audit-<first seq>-<time>.jsonl} and
+ * taken in the order of their first sequence numbers ({@link #TRAIL_ORDER}), rotated by size and age. On start it finds where the previous run stopped
  * (the last complete line of the newest file, and any torn bytes a crash left after it) so that the chain
  * continues; it never rewrites or truncates a file another run wrote.
  */
 public final class FileAuditSink implements AuditSink {
 
     private static final Logger log = LoggerFactory.getLogger(FileAuditSink.class);
-    private static final Pattern NAME = Pattern.compile("audit-([0-9]{12})-([0-9]{8}T[0-9]{6}Z)\\.jsonl");
+    /** A trail file's name: its first sequence number, at least 12 digits wide, and when it was started. */
+    private static final Pattern NAME = Pattern.compile("audit-([0-9]{12,19})-([0-9]{8}T[0-9]{6}Z)\\.jsonl");
+
+    /**
+     * Chain order of trail files: by the first sequence number their names carry (which outgrows its 12 digits
+     * after 10^12 lines, where name order would go wrong), then by name. A name that carries no number sorts by
+     * name after those that do.
+     */
+    public static final Comparator<Path> TRAIL_ORDER = Comparator
+            .comparingLong((Path p) -> firstSeqOf(p.getFileName().toString()))
+            .thenComparing(p -> p.getFileName().toString());
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final Pattern SEQ = Pattern.compile("^\\{\"seq\":([1-9][0-9]{0,18}),\"prev\":\"[0-9a-f]{64}\",\"type\":\"");
     private static final int MAX_LINE = 1 << 20;
@@ -268,7 +279,7 @@ public final class FileAuditSink implements AuditSink {
         return new Continuation(null, 0, AuditChain.GENESIS, 0);
     }
 
-    /** Trail files in name order, which is chain order. */
+    /** Trail files in chain order ({@link #TRAIL_ORDER}). */
     static List<Path> trailFiles(Path directory) throws IOException {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, "audit-*.jsonl")) {
@@ -278,7 +289,7 @@ public final class FileAuditSink implements AuditSink {
                 }
             }
         }
-        out.sort(null);
+        out.sort(TRAIL_ORDER);
         return out;
     }
 
@@ -345,6 +356,26 @@ public final class FileAuditSink implements AuditSink {
             end = at;
         }
         return 0;
+    }
+
+    private static long firstSeqOf(String name) {
+        int start = "audit-".length();
+        int end = name.indexOf('-', start);
+        if (!name.startsWith("audit-") || end <= start || end - start > 19) {
+            return Long.MAX_VALUE;
+        }
+        long seq = 0;
+        for (int i = start; i < end; i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') {
+                return Long.MAX_VALUE;
+            }
+            seq = seq * 10 + (c - '0');
+            if (seq < 0) {
+                return Long.MAX_VALUE;
+            }
+        }
+        return seq;
     }
 
     private static int lastIndexOf(byte[] bytes, int from) {

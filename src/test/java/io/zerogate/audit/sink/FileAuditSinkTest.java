@@ -70,6 +70,20 @@ class FileAuditSinkTest {
         assertThat(FileAuditSink.trailFiles(dir)).containsExactly(first);
     }
 
+    @Test
+    void trailFilesAreInChainOrderPastTwelveDigitsOfSequence() throws Exception {
+        List<String> names = List.of("audit-1000000000000-20270101T000000Z.jsonl", "audit-000000000001-20261125T100000Z.jsonl",
+                "audit-999999999999-20261231T000000Z.jsonl", "audit-10000000000000-20280101T000000Z.jsonl");
+        for (String name : names) {
+            Files.writeString(dir.resolve(name), "");
+        }
+        List<String> expected = List.of("audit-000000000001-20261125T100000Z.jsonl", "audit-999999999999-20261231T000000Z.jsonl",
+                "audit-1000000000000-20270101T000000Z.jsonl", "audit-10000000000000-20280101T000000Z.jsonl");
+        assertThat(FileAuditSink.trailFiles(dir).stream().map(p -> p.getFileName().toString())).containsExactlyElementsOf(expected);
+        assertThat(io.zerogate.audit.AuditVerifier.trailFiles(List.of(dir)).stream().map(p -> p.getFileName().toString()))
+                .containsExactlyElementsOf(expected);
+    }
+
     private static byte[] line(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
