@@ -219,6 +219,13 @@ public final class AuditLog implements AutoCloseable {
         }
         if (thread.isAlive()) {
             log.error("audit writer did not finish within {} ms; {} records are not written", timeoutMillis, queue.size());
+        } else if (!queue.isEmpty()) {
+            // The writer had stopped (its problem was reported); what it left, and what came in meanwhile, is lost.
+            int lost = queue.size();
+            for (int i = 0; i < lost; i++) {
+                observer.dropped(false);
+            }
+            log.error("audit writer had stopped; {} queued records are not written", lost);
         }
         for (AuditSink sink : sinks) {
             try {
