@@ -119,10 +119,11 @@ final class IncidentAlerts implements AutoCloseable {
             }
             failure = reply.failure();
         }
-        metrics.alertFailed();
         Incident i = alert.incident();
         LOG.warn("incident alert for {} ({}, {}) not delivered to {} after {} attempts: {}", i.id(), i.reason(),
                 i.caller(), webhook.shown(), ATTEMPTS, failure);
+        // Counted once logged: whoever sees the count finds the reason in the log.
+        metrics.alertFailed();
     }
 
     private byte[] json(Alert alert) {
