@@ -76,9 +76,25 @@ public final class FileAuditSink implements AuditSink {
     /** Reused for every batch, and direct, so that a write copies the lines once, not twice. */
     private ByteBuffer batch = ByteBuffer.allocateDirect(1 << 16);
     private volatile @Nullable String problem;
+    /** How a sync makes a file durable: {@code fdatasync}, or a stand-in that fails the way a disk can. */
+    private final Durability durability;
+    /** A sync of the current file failed: lines may be lost, and the trail moves on to a new file. */
+    private boolean unsynced;
+    /** {@link #problem} tells of a failed sync, until a file is made durable again. */
+    private boolean syncProblem;
 
-    private FileAuditSink(AuditConfig.FileSink config, Clock clock, Continuation continuation, FileChannel lock) {
+    /** Makes what was written to a file durable. */
+    @FunctionalInterface
+    interface Durability {
+        Durability FDATASYNC = channel -> channel.force(false);
+
+        void force(FileChannel channel) throws IOException;
+    }
+
+    private FileAuditSink(AuditConfig.FileSink config, Clock clock, Continuation continuation, FileChannel lock,
+                          Durability durability) {
         this.lock = lock;
+        this.durability = durability;
         this.directory = config.directory();
         this.rotateBytes = config.rotateBytes();
         this.rotateMillis = config.rotateInterval().toMillis();
@@ -88,6 +104,10 @@ public final class FileAuditSink implements AuditSink {
 
     /** Opens the directory (creating it) and reads where the trail in it stops; no file is started yet. */
     public static FileAuditSink open(AuditConfig.FileSink config, Clock clock) throws IOException {
+        return open(config, clock, Durability.FDATASYNC);
+    }
+
+    static FileAuditSink open(AuditConfig.FileSink config, Clock clock, Durability durability) throws IOException {
         Files.createDirectories(config.directory());
         // Two gateways appending to one trail would fork the chain: the directory belongs to one writer.
         FileChannel lock = FileChannel.open(config.directory().resolve(".lock"), StandardOpenOption.CREATE,
@@ -96,7 +116,7 @@ public final class FileAuditSink implements AuditSink {
             if (lock.tryLock() == null) {
                 throw new IOException("the audit directory " + config.directory() + " is in use by another gateway");
             }
-            return new FileAuditSink(config, clock, findContinuation(config.directory()), lock);
+            return new FileAuditSink(config, clock, findContinuation(config.directory()), lock, durability);
         } catch (java.nio.channels.OverlappingFileLockException e) {
             lock.close();
             throw new IOException("the audit directory " + config.directory() + " is in use by another gateway");
@@ -133,6 +153,7 @@ public final class FileAuditSink implements AuditSink {
         channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         current = file;
         pendingFirstSeq = 0;
+        unsynced = false;
         size = 0;
         synced = 0;
         dropped = 0;
@@ -145,9 +166,14 @@ public final class FileAuditSink implements AuditSink {
         return current;
     }
 
-    /** True when the current file has reached its size or age and holds at least one line. */
+    /**
+     * True when the current file holds at least one line and has reached its size or age, or could not be made
+     * durable: after a failed sync, the kernel may already have given up the lines it could not write, and a later
+     * sync of the same file would succeed without them.
+     */
     public boolean rotationDue() {
-        return channel != null && size > 0 && (size >= rotateBytes || clock.millis() - openedAt >= rotateMillis);
+        return channel != null && size > 0
+                && (unsynced || size >= rotateBytes || clock.millis() - openedAt >= rotateMillis);
     }
 
     @Override
@@ -199,7 +225,9 @@ public final class FileAuditSink implements AuditSink {
             throw e;
         }
         size = before + total;
-        problem = null;
+        if (!syncProblem) {
+            problem = null;
+        }
     }
 
     /**
@@ -212,10 +240,20 @@ public final class FileAuditSink implements AuditSink {
         Path file = current;
         if (c != null && file != null) {
             try {
-                c.force(false);
+                durability.force(c);
             } catch (IOException e) {
-                problem = "cannot sync " + current + ": " + e.getMessage();
+                unsynced = true;
+                syncProblem = true;
+                problem = "cannot sync " + current + ": " + e.getMessage()
+                        + " (lines written since the last sync may be lost; the trail goes on in a new file)";
                 throw e;
+            }
+            if (unsynced) {
+                return;
+            }
+            if (syncProblem) {
+                syncProblem = false;
+                problem = null;
             }
             // The kernel drops only whole pages of a range: starting at a boundary no page size exceeds takes the
             // page the previous range ended in as well (it has been durable since then).

@@ -84,6 +84,46 @@ class FileAuditSinkTest {
                 .containsExactlyElementsOf(expected);
     }
 
+    @Test
+    void aFileThatCouldNotBeMadeDurableIsLeftForANewOneAndTheProblemStaysUntilOneIs() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean diskFails = new java.util.concurrent.atomic.AtomicBoolean();
+        FileAuditSink.Durability flaky = channel -> {
+            if (diskFails.get()) {
+                throw new IOException("Input/output error");
+            }
+            channel.force(false);
+        };
+        AuditConfig.FileSink config = new AuditConfig.FileSink(dir, 1L << 30, Duration.ofHours(1), Duration.ofSeconds(1));
+        FileAuditSink sink = FileAuditSink.open(config, Clock.systemUTC(), flaky);
+        try {
+            sink.startFile(1);
+            Path first = sink.currentFile();
+            sink.write(List.of(line("one")));
+            sink.sync();
+            assertThat(sink.rotationDue()).isFalse();
+
+            diskFails.set(true);
+            sink.write(List.of(line("two")));
+            assertThatThrownBy(sink::sync).isInstanceOf(IOException.class);
+            assertThat(sink.problem()).contains("Input/output error").contains("may be lost");
+            assertThat(sink.rotationDue()).as("a file that failed to sync is left").isTrue();
+            diskFails.set(false);
+            sink.write(List.of(line("three")));
+            sink.sync();
+            assertThat(sink.problem()).as("a later sync of the same file proves nothing").isNotNull();
+
+            sink.startFile(4);
+            assertThat(sink.currentFile()).isNotEqualTo(first);
+            assertThat(sink.rotationDue()).isFalse();
+            sink.write(List.of(line("four")));
+            assertThat(sink.problem()).isNotNull();
+            sink.sync();
+            assertThat(sink.problem()).isNull();
+        } finally {
+            sink.close();
+        }
+    }
+
     private static byte[] line(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
