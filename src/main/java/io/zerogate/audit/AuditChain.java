@@ -75,14 +75,11 @@ public final class AuditChain {
             throw new IllegalArgumentException("members: empty (expected at least one JSON member)");
         }
         long next = seq + 1;
-        int digits = digits(next);
+        int digits = JsonMembers.decimalDigits(next);
         int length = SEQ.length + digits + PREV.length + 64 + TYPE.length + type.length() + 2 + members.length + 1;
         byte[] line = new byte[length];
         int at = put(line, 0, SEQ);
-        for (long n = next, i = at + digits - 1; i >= at; i--, n /= 10) {
-            line[(int) i] = (byte) ('0' + n % 10);
-        }
-        at = put(line, at + digits, PREV);
+        at = put(line, JsonMembers.putDecimal(line, at, next), PREV);
         at = put(line, at, headHex);
         at = put(line, at, TYPE);
         for (int i = 0; i < type.length(); i++) {
@@ -108,15 +105,6 @@ public final class AuditChain {
             headHex[2 * i + 1] = HEX[digest[i] & 0xF];
         }
         return line;
-    }
-
-    /** Decimal digits of a positive number. */
-    private static int digits(long n) {
-        int d = 1;
-        for (long bound = 10; d < 19 && n >= bound; bound *= 10) {
-            d++;
-        }
-        return d;
     }
 
     /** The hash of a line as the chain computes it. */

@@ -64,16 +64,27 @@ final class JsonMembers {
             put((byte) '-');
             value = -value;
         }
+        ensure(decimalDigits(value));
+        len = putDecimal(buf, len, value);
+        return this;
+    }
+
+    /** How many decimal digits a number of at least 0 has. */
+    static int decimalDigits(long value) {
         int digits = 1;
         for (long bound = 10; digits < 19 && value >= bound; bound *= 10) {
             digits++;
         }
-        ensure(digits);
-        for (int i = len + digits - 1; i >= len; i--, value /= 10) {
-            buf[i] = (byte) ('0' + value % 10);
+        return digits;
+    }
+
+    /** Writes a number of at least 0 in decimal at {@code at}, which must have room; returns where it ends. */
+    static int putDecimal(byte[] into, int at, long value) {
+        int end = at + decimalDigits(value);
+        for (int i = end - 1; i >= at; i--, value /= 10) {
+            into[i] = (byte) ('0' + value % 10);
         }
-        len += digits;
-        return this;
+        return end;
     }
 
     JsonMembers bool(byte[] name, boolean value) {

@@ -38,8 +38,8 @@ public final class FileAuditSink implements AuditSink {
 
     /**
      * Chain order of trail files: by the first sequence number their names carry (which outgrows its 12 digits
-     * after 10^12 lines, where name order would go wrong), then by name. A name that carries no number sorts by
-     * name after those that do.
+     * after 10^12 lines, where name order would go wrong), then by name. A name that is not a trail file's sorts by
+     * name after those that are.
      */
     public static final Comparator<Path> TRAIL_ORDER = Comparator
             .comparingLong((Path p) -> firstSeqOf(p.getFileName().toString()))
@@ -397,23 +397,15 @@ public final class FileAuditSink implements AuditSink {
     }
 
     private static long firstSeqOf(String name) {
-        int start = "audit-".length();
-        int end = name.indexOf('-', start);
-        if (!name.startsWith("audit-") || end <= start || end - start > 19) {
+        Matcher m = NAME.matcher(name);
+        if (!m.matches()) {
             return Long.MAX_VALUE;
         }
-        long seq = 0;
-        for (int i = start; i < end; i++) {
-            char c = name.charAt(i);
-            if (c < '0' || c > '9') {
-                return Long.MAX_VALUE;
-            }
-            seq = seq * 10 + (c - '0');
-            if (seq < 0) {
-                return Long.MAX_VALUE;
-            }
+        try {
+            return Long.parseLong(m.group(1));
+        } catch (NumberFormatException beyondLong) {
+            return Long.MAX_VALUE;
         }
-        return seq;
     }
 
     private static int lastIndexOf(byte[] bytes, int from) {
