@@ -140,20 +140,14 @@ class AuditLogTest {
 
     @Test
     void aLineTornByACrashIsLeftInPlaceAndTheNextRunResumesAfterTheLastCompleteLine() throws Exception {
-        AuditLog log = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(),
-                AuditObserver.NONE, Clock.systemUTC());
-        log.record(record("before-crash"));
-        log.close();
+        runOnce("before-crash");
         Path crashed = files().get(0);
         byte[] torn = "{\"seq\":99,\"prev\":\"ab".getBytes(StandardCharsets.US_ASCII);
         Files.write(crashed, torn, StandardOpenOption.APPEND);
         List<String> before = Files.readAllLines(crashed);
         String lastComplete = before.get(before.size() - 2);
 
-        AuditLog again = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(),
-                AuditObserver.NONE, Clock.systemUTC());
-        again.record(record("after-crash"));
-        again.close();
+        runOnce("after-crash");
 
         List<Path> files = files();
         assertThat(files).hasSize(2);
@@ -162,17 +156,12 @@ class AuditLogTest {
         assertThat(resume.get("type").asText()).isEqualTo("resume");
         assertThat(resume.get("discarded_bytes").asLong()).isEqualTo(torn.length);
         assertThat(resume.get("previous_file").asText()).isEqualTo(crashed.getFileName().toString());
-        byte[] last = lastComplete.getBytes(StandardCharsets.UTF_8);
-        assertThat(resume.get("prev").asText()).isEqualTo(AuditChain.hash(last, 0, last.length));
-        assertThat(resume.get("seq").asLong()).isEqualTo(JSON.readTree(lastComplete).get("seq").asLong() + 1);
+        assertLinksTo(resume, lastComplete);
     }
 
     @Test
     void megabytesOfZerosACrashLeftAtTheEndAreTornBytesTheNextRunResumesBefore() throws Exception {
-        AuditLog log = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(),
-                AuditObserver.NONE, Clock.systemUTC());
-        log.record(record("before-crash"));
-        log.close();
+        runOnce("before-crash");
         Path crashed = files().get(0);
         List<String> before = Files.readAllLines(crashed);
         String lastComplete = before.get(before.size() - 1);
@@ -181,19 +170,14 @@ class AuditLogTest {
         int zeros = 3 << 20;
         Files.write(crashed, new byte[zeros], StandardOpenOption.APPEND);
 
-        AuditLog again = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(),
-                AuditObserver.NONE, Clock.systemUTC());
-        again.record(record("after-crash"));
-        again.close();
+        runOnce("after-crash");
 
         JsonNode resume = JSON.readTree(Files.readAllLines(files().get(1)).get(0));
         assertThat(resume.get("discarded_bytes").asLong()).isEqualTo(torn.length + zeros);
         VerifyReport report = new AuditVerifier(
                 List.of(AuditKeys.loadOrCreate(dir.resolve("key.pem")).publicKey()), false).verify(files());
         assertThat(report.verdict()).as("a crash, told apart from tampering").isEqualTo(VerifyReport.Verdict.INTACT);
-        byte[] last = lastComplete.getBytes(StandardCharsets.UTF_8);
-        assertThat(resume.get("prev").asText()).isEqualTo(AuditChain.hash(last, 0, last.length));
-        assertThat(resume.get("seq").asLong()).isEqualTo(JSON.readTree(lastComplete).get("seq").asLong() + 1);
+        assertLinksTo(resume, lastComplete);
     }
 
     @Test
@@ -301,6 +285,21 @@ class AuditLogTest {
         List<String> types = types(lines);
         assertThat(types.get(types.size() - 1)).as("the file trail ends sealed").isEqualTo("checkpoint");
         assertThat(dead.taken).noneMatch(l -> l.contains("during-"));
+    }
+
+    /** Runs the trail from start to a clean stop with one record. */
+    private void runOnce(String requestId) throws IOException {
+        AuditLog log = AuditLog.start(config(1000, 1 << 20, AuditConfig.Overflow.BLOCK_NEW_REQUESTS, 64), List.of(),
+                AuditObserver.NONE, Clock.systemUTC());
+        log.record(record(requestId));
+        log.close();
+    }
+
+    /** A resume line continues the chain right after {@code lastComplete}. */
+    private static void assertLinksTo(JsonNode resume, String lastComplete) throws IOException {
+        byte[] last = lastComplete.getBytes(StandardCharsets.UTF_8);
+        assertThat(resume.get("prev").asText()).isEqualTo(AuditChain.hash(last, 0, last.length));
+        assertThat(resume.get("seq").asLong()).isEqualTo(JSON.readTree(lastComplete).get("seq").asLong() + 1);
     }
 
     private AuditConfig config(int every, long rotateBytes, AuditConfig.Overflow overflow, int capacity) {
