@@ -9,9 +9,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -31,8 +34,16 @@ import org.jspecify.annotations.Nullable;
  * batch that reaches {@link #MAX_REQUESTS_PER_CALL} is sent at once, so that no single script call holds Redis
  * for long.
  *
- * <p>Touched only on its loop. Answers are handed to the waiting requests on the loop as well, with one hop per
- * call rather than per request.
+ * <p>The loops of one store also take turns per slot ({@link Turns}): while one loop's call for a slot is in
+ * flight, the other loops' charges for it wait, and when the answer comes the loops that waited are woken to take
+ * the turn (the loop whose call ended asks again after its current I/O, so whichever comes first has it). Redis
+ * runs one call at a time anyway, so a call sent while another is in flight would only wait in Redis; waiting in
+ * the gateway instead lets it carry every charge that arrived meanwhile. Fewer, larger calls save Redis and the
+ * gateway the cost of a call each, which is most of what a charge costs. A batch that is full goes at once,
+ * whoever's turn it is.
+ *
+ * <p>Touched only on its loop, except the turn a loop waits for, which the loop whose call ends hands on. Answers
+ * are handed to the waiting requests on the loop as well, with one hop per call rather than per request.
  */
 final class LoopCharges implements Runnable {
 
@@ -43,6 +54,7 @@ final class LoopCharges implements Runnable {
     private final Function<List<Request>, CompletableFuture<List<Reply>>> send;
     private final long timeoutNanos;
     private final LongSupplier nanos;
+    private final Turns turns;
     private final IntObjectHashMap<Slot> slots = new IntObjectHashMap<>(4);
     private boolean sendQueued;
 
@@ -53,13 +65,47 @@ final class LoopCharges implements Runnable {
         void failed(Throwable failure);
     }
 
+    /**
+     * Whose turn it is to have a call in flight for each slot, shared by the batches of every loop of one store.
+     * Thread-safe.
+     */
+    static final class Turns {
+        private final ConcurrentHashMap<Integer, Turn> bySlot = new ConcurrentHashMap<>();
+
+        Turn of(int slot) {
+            return bySlot.computeIfAbsent(slot, s -> new Turn());
+        }
+    }
+
+    /** One slot's turn: taken by at most one loop's call at a time; the loops' slots that may wait for it. */
+    static final class Turn {
+        final AtomicBoolean taken = new AtomicBoolean();
+        final List<Slot> members = new CopyOnWriteArrayList<>();
+    }
+
     /** One slot's requests waiting to be sent, with their answers, and its calls in flight. */
-    private static final class Slot {
+    private final class Slot {
+        final Turn turn;
         List<Request> requests = new ArrayList<>();
         List<Answer> answers = new ArrayList<>();
         /** When the oldest waiting request was added. */
         long oldestNanos;
         int inFlight;
+        /** Whether one of the calls in flight holds the turn. */
+        boolean holdsTurn;
+        /** Set while requests wait for the turn, so that the loop whose call ends hands it here. */
+        volatile boolean wantsTurn;
+        /** Whether the waiting requests waited behind a call, theirs or another loop's, and not just for the loop. */
+        boolean waited;
+
+        Slot(Turn turn) {
+            this.turn = turn;
+            turn.members.add(this);
+        }
+
+        LoopCharges owner() {
+            return LoopCharges.this;
+        }
     }
 
     /**
@@ -70,6 +116,13 @@ final class LoopCharges implements Runnable {
      */
     LoopCharges(EventExecutor loop, Function<List<Request>, CompletableFuture<List<Reply>>> send, Duration timeout,
                 LongSupplier nanos) {
+        this(loop, send, timeout, nanos, new Turns());
+    }
+
+    /** As above, taking turns with the other batches that share {@code turns}. */
+    LoopCharges(EventExecutor loop, Function<List<Request>, CompletableFuture<List<Reply>>> send, Duration timeout,
+                LongSupplier nanos, Turns turns) {
+        this.turns = turns;
         this.loop = loop;
         this.send = send;
         this.timeoutNanos = timeout.toNanos();
@@ -80,7 +133,7 @@ final class LoopCharges implements Runnable {
     void add(int slot, List<Charge> charges, String leaseId, Answer answer) {
         Slot waiting = slots.get(slot);
         if (waiting == null) {
-            waiting = new Slot();
+            waiting = new Slot(turns.of(slot));
             slots.put(slot, waiting);
         }
         if (waiting.requests.isEmpty()) {
@@ -88,38 +141,100 @@ final class LoopCharges implements Runnable {
         }
         waiting.requests.add(new Request(charges, leaseId, List.of()));
         waiting.answers.add(answer);
+        if (waiting.inFlight > 0 || waiting.wantsTurn) {
+            waiting.waited = true;
+        }
         if (waiting.requests.size() >= MAX_REQUESTS_PER_CALL) {
-            send(waiting, waiting.inFlight > 0);
-        } else if (waiting.inFlight == 0 && !sendQueued) {
-            sendQueued = true;
-            try {
-                loop.execute(this);
-            } catch (RejectedExecutionException shuttingDown) {
-                sendQueued = false;
-                send(waiting, false);
+            send(waiting, false);
+        } else if (waiting.inFlight == 0 && !waiting.wantsTurn) {
+            queueSend();
+        }
+    }
+
+    /** Has {@link #run()} try to send once the loop has handled its current I/O. */
+    private void queueSend() {
+        if (sendQueued) {
+            return;
+        }
+        sendQueued = true;
+        try {
+            loop.execute(this);
+        } catch (RejectedExecutionException shuttingDown) {
+            // The loop runs no more tasks: what waits goes now, without waiting for a turn.
+            sendQueued = false;
+            for (Slot waiting : slots.values()) {
+                if (!waiting.requests.isEmpty()) {
+                    send(waiting, false);
+                }
             }
         }
     }
 
-    /** Sends what waits for every slot that has no call in flight. */
+    /** Sends what waits for every slot that has no call in flight, each when it gets the slot's turn. */
     @Override
     public void run() {
         sendQueued = false;
         for (Slot waiting : slots.values()) {
             if (waiting.inFlight == 0 && !waiting.requests.isEmpty()) {
-                send(waiting, false);
+                takeTurn(waiting);
             }
         }
     }
 
-    /** Sends what waits for a slot; {@code held}: it waited behind another call, not just for the loop's turn. */
-    private void send(Slot slot, boolean held) {
+    /**
+     * Sends what waits for a slot if the turn is free; otherwise it waits until the loop whose call holds the turn
+     * hands it on ({@link #handOn}). Asking before taking means that a turn freed meanwhile is never missed.
+     */
+    private void takeTurn(Slot slot) {
+        slot.wantsTurn = true;
+        if (slot.turn.taken.compareAndSet(false, true)) {
+            send(slot, true);
+        } else {
+            slot.waited = true;
+        }
+    }
+
+    /**
+     * Frees a slot's turn and wakes the loops whose charges for it wait. Returns whether any waits: then this
+     * loop asks again only after its current I/O, giving them the time of a hop to take the turn.
+     */
+    private boolean handOn(Slot slot) {
+        slot.holdsTurn = false;
+        slot.turn.taken.set(false);
+        boolean others = false;
+        for (Slot member : slot.turn.members) {
+            if (member != slot && member.wantsTurn) {
+                others = true;
+                member.owner().wake();
+            }
+        }
+        return others;
+    }
+
+    /** Has this loop look at its waiting charges again; called from another loop. */
+    private void wake() {
+        try {
+            loop.execute(this);
+        } catch (RejectedExecutionException shuttingDown) {
+            // This loop is going away with its store; its charges fail with the store's close.
+        }
+    }
+
+    /** Sends what waits for a slot; {@code turn}: the call holds the slot's turn. */
+    private void send(Slot slot, boolean turn) {
+        boolean held = slot.waited;
+        slot.waited = false;
+        // Nothing waits for a turn any more, whether this call has it or goes without (a full batch).
+        slot.wantsTurn = false;
         List<Request> requests = slot.requests;
         List<Answer> answers = slot.answers;
         long left = timeoutNanos - (nanos.getAsLong() - slot.oldestNanos);
         slot.requests = new ArrayList<>();
         slot.answers = new ArrayList<>();
         slot.inFlight++;
+        if (turn) {
+            slot.holdsTurn = true;
+        }
         CompletableFuture<List<Reply>> call;
         try {
             call = send.apply(requests);
@@ -132,7 +247,7 @@ final class LoopCharges implements Runnable {
             if (expiry != null) {
                 expiry.cancel(false);
             }
-            answered(slot, answers, replies, failure);
+            answered(slot, answers, replies, failure, turn);
         }));
     }
 
@@ -153,8 +268,9 @@ final class LoopCharges implements Runnable {
         }
     }
 
-    private void answered(Slot slot, List<Answer> answers, List<Reply> replies, Throwable failure) {
+    private void answered(Slot slot, List<Answer> answers, List<Reply> replies, Throwable failure, boolean turn) {
         slot.inFlight--;
+        boolean othersWait = turn && handOn(slot);
         for (int n = 0; n < answers.size(); n++) {
             if (failure != null) {
                 answers.get(n).failed(failure);
@@ -166,12 +282,19 @@ final class LoopCharges implements Runnable {
             return;
         }
         if (failure == null) {
-            send(slot, true);
+            if (othersWait) {
+                // The loops that waited have been woken; this one asks again after its current I/O.
+                queueSend();
+            } else {
+                takeTurn(slot);
+            }
             return;
         }
         List<Answer> waiting = slot.answers;
         slot.requests = new ArrayList<>();
         slot.answers = new ArrayList<>();
+        slot.wantsTurn = false;
+        slot.waited = false;
         for (Answer answer : waiting) {
             answer.failed(failure);
         }

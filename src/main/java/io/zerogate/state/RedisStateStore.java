@@ -66,6 +66,8 @@ public final class RedisStateStore implements StateStore {
     private final RedisLimitScript script;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<EventExecutor, LoopLink> links = new ConcurrentHashMap<>();
+    /** Whose turn it is, per slot, to have a call in flight: the loops' batches take turns. */
+    private final LoopCharges.Turns turns = new LoopCharges.Turns();
     private final SlotGroups slots;
     /** The time limit of every command, and of every charge from when it is made. */
     private final Duration timeout;
@@ -176,7 +178,7 @@ public final class RedisStateStore implements StateStore {
         LoopLink(EventExecutor loop) {
             this.loop = loop;
             this.batch = new LoopCharges(loop, requests -> send(() -> script().run(Mode.CHARGE, requests)), timeout,
-                    System::nanoTime);
+                    System::nanoTime, turns);
             this.connectable = loop instanceof IoEventLoop && deployment.server() != null;
             // The monotonic clock's origin is arbitrary: the first attempt is due now, whatever its value.
             this.nextAttemptNanos = System.nanoTime();
