@@ -82,7 +82,7 @@ public final class ExchangeRecorder implements OutcomeSink {
                 head == null ? "-" : head.host(),
                 exchange == null ? null : exchange.route().config().path(),
                 head == null ? "-" : head.path(),
-                client.direct().getAddress().getHostAddress(),
+                client.directText(),
                 client.forwarded() == null ? null : client.forwarded().getHostAddress(),
                 subject, device, outcome(o), refusal == null ? null : refusal.reason().code(),
                 refusal == null ? null : refusal.ruleId(), refusal == null ? null : refusal.detail(), shadow, limit,

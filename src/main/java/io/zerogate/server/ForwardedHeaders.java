@@ -30,11 +30,13 @@ final class ForwardedHeaders {
     /**
      * The client behind a trusted proxy: the right-most address in {@code X-Forwarded-For} (or
      * {@code Forwarded: for=}) that is not itself a trusted proxy. A malformed entry stops the walk, and the
-     * entry before it (a trusted proxy) is what we know.
+     * entry before it (a trusted proxy) is what we know. {@code unforwarded} is the connection's peer alone, what
+     * a request from an untrusted peer gets.
      */
-    static ClientAddress clientAddress(InetSocketAddress peer, HttpHeaders headers, CidrSet trusted) {
+    static ClientAddress clientAddress(ClientAddress unforwarded, HttpHeaders headers, CidrSet trusted) {
+        InetSocketAddress peer = unforwarded.direct();
         if (trusted.isEmpty() || !trusted.contains(peer.getAddress())) {
-            return new ClientAddress(peer, null);
+            return unforwarded;
         }
         List<String> xff = headers.getAll(X_FORWARDED_FOR);
         InetAddress found = null;

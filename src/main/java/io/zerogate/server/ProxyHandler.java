@@ -98,6 +98,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean http10;
     /** What each exchange of this TLS connection is told about its client certificate; worked out once. */
     private @Nullable Consumer<Exchange> peerFacts;
+    /** The connection's peer, with nothing forwarded: shared by its requests (see {@link #peer()}). */
+    private @Nullable ClientAddress peer;
 
     ProxyHandler(ServerContext server, String listener, String scheme, StrictRequestDecoder decoder,
                  GatewayResponseEncoder encoder) {
@@ -441,8 +443,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                     request, start, route.id(), bodyFollows);
             return;
         }
-        InetSocketAddress peer = (InetSocketAddress) ctx().channel().remoteAddress();
-        ClientAddress client = ForwardedHeaders.clientAddress(peer, headers, state.config().config().trustedProxies().cidrs());
+        ClientAddress client = ForwardedHeaders.clientAddress(peer(), headers, state.config().config().trustedProxies().cidrs());
         String requestId = newRequestId();
         Exchange exchange = new Exchange(requestId, listener, new NettyRequestHead(method, scheme, host, ok.path(), ok.query(), headers,
                 request.uri()),
@@ -531,8 +532,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         server.requestStarted();
         writeProblem(deny, requestId, request.method() == HttpMethod.HEAD, !keepAlive);
         HttpHeaders headers = request.headers();
-        InetSocketAddress peer = (InetSocketAddress) ctx().channel().remoteAddress();
-        ClientAddress client = ForwardedHeaders.clientAddress(peer, headers,
+        ClientAddress client = ForwardedHeaders.clientAddress(peer(), headers,
                 server.state.get().config().config().trustedProxies().cidrs());
         String host = headers.get(HttpHeaderNames.HOST, "-");
         String target = request.uri();
@@ -584,9 +584,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         server.requestStarted();
         closeAfterResponse = true;
         writeProblem(deny, requestId, false, true);
-        InetSocketAddress peer = (InetSocketAddress) ctx().channel().remoteAddress();
         server.requestEnded(new ExchangeOutcome(requestId, listener, TraceContext.from(null, server.state.get().config().config().tracing() != null), null,
-                new ClientAddress(peer, null), null, null, "-", deny.status(), deny, null, 0, 0, 0, 0, 0, false));
+                peer(), null, null, "-", deny.status(), deny, null, 0, 0, 0, 0, 0, false));
     }
 
     /** Writes a problem response; {@code close} ends the connection once it is written. */
@@ -681,6 +680,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             throw new IllegalStateException("connection is not active");
         }
         return f;
+    }
+
+    /** The connection's peer as a client address with nothing forwarded, made once per connection. */
+    private ClientAddress peer() {
+        InetSocketAddress remote = (InetSocketAddress) ctx().channel().remoteAddress();
+        ClientAddress known = peer;
+        if (known == null || known.direct() != remote) {
+            known = new ClientAddress(remote, null);
+            peer = known;
+        }
+        return known;
     }
 
     ChannelHandlerContext ctx() {

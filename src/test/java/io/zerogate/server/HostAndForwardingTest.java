@@ -270,20 +270,29 @@ class HostAndForwardingTest {
         HttpHeaders h = new DefaultHttpHeaders()
                 .add("x-forwarded-for", "198.51.100.9, 203.0.113.7")
                 .add("x-forwarded-for", "10.1.2.3, 10.0.0.1");
-        ClientAddress a = ForwardedHeaders.clientAddress(peer, h, trusted);
+        ClientAddress a = ForwardedHeaders.clientAddress(new ClientAddress(peer, null), h, trusted);
         assertThat(a.forwarded()).isEqualTo(address("203.0.113.7"));
 
         HttpHeaders forwarded = new DefaultHttpHeaders()
                 .add("forwarded", "for=198.51.100.9, for=\"[2001:db8::7]:443\";proto=https, for=10.0.0.1");
-        assertThat(ForwardedHeaders.clientAddress(peer, forwarded, trusted).forwarded()).isEqualTo(address("2001:db8::7"));
+        assertThat(ForwardedHeaders.clientAddress(new ClientAddress(peer, null), forwarded, trusted).forwarded()).isEqualTo(address("2001:db8::7"));
 
         // A malformed entry stops the walk: the last trusted hop is all that is known.
         HttpHeaders garbage = new DefaultHttpHeaders().add("x-forwarded-for", "198.51.100.9, unknown, 10.0.0.1");
-        assertThat(ForwardedHeaders.clientAddress(peer, garbage, trusted).forwarded()).isEqualTo(address("10.0.0.1"));
+        assertThat(ForwardedHeaders.clientAddress(new ClientAddress(peer, null), garbage, trusted).forwarded()).isEqualTo(address("10.0.0.1"));
 
         // An untrusted peer's headers are ignored entirely.
         InetSocketAddress stranger = new InetSocketAddress(address("192.0.2.1"), 5555);
-        assertThat(ForwardedHeaders.clientAddress(stranger, h, trusted).forwarded()).isNull();
+        ClientAddress connection = new ClientAddress(stranger, null);
+        assertThat(ForwardedHeaders.clientAddress(connection, h, trusted)).as("the connection's own, shared by its requests")
+                .isSameAs(connection);
+        assertThat(connection.forwarded()).isNull();
+        assertThat(connection.directText()).isEqualTo("192.0.2.1");
+        assertThat(a.directText()).isEqualTo("127.0.0.1");
+        InetSocketAddress v6 = new InetSocketAddress(address("2001:db8::1"), 443);
+        assertThat(new ClientAddress(v6, null).directText()).isEqualTo(v6.getAddress().getHostAddress());
+        assertThat(a).isEqualTo(new ClientAddress(peer, address("203.0.113.7"))).isNotEqualTo(new ClientAddress(peer, null));
+        assertThat(a.hashCode()).isEqualTo(new ClientAddress(peer, address("203.0.113.7")).hashCode());
     }
 
     private static InetAddress address(String literal) {
