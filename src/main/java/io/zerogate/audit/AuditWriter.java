@@ -35,7 +35,7 @@ final class AuditWriter implements Runnable {
      * fewer wake-ups of this thread), and the smallest queue that gathers: a queue of at least that many records
      * would only fill during the nap at millions of records a second. A smaller queue is drained as fast as it fills.
      */
-    private static final long GATHER_NANOS = 2_000_000;
+    private static final long GATHER_NANOS = 10_000_000;
     private static final int GATHER_MIN_CAPACITY = 16 * BATCH;
 
     private final BlockingQueue<QueuedRecord> queue;
