@@ -48,6 +48,38 @@ final class JsonMembers {
         return value == null ? this : string(name, value);
     }
 
+    /**
+     * The quoted form of the last value a field had. Values that come from the configuration (a listener's name, a
+     * route's id, an upstream's URL) are the same object record after record: their quoted form is copied instead
+     * of being escaped again. Only the same object counts, never an equal one.
+     */
+    static final class Remembered {
+        private @Nullable String value;
+        private byte[] quoted = new byte[0];
+    }
+
+    /** As {@link #string}, copying the quoted value {@code last} remembers when {@code value} is its very object. */
+    JsonMembers string(byte[] name, String value, Remembered last) {
+        name(name);
+        if (value == last.value) {
+            byte[] q = last.quoted;
+            ensure(q.length);
+            System.arraycopy(q, 0, buf, len, q.length);
+            len += q.length;
+        } else {
+            int start = len;
+            quoted(value);
+            last.value = value;
+            last.quoted = Arrays.copyOfRange(buf, start, len);
+        }
+        return this;
+    }
+
+    /** As {@link #optional}, through {@code last} (see {@link #string(byte[], String, Remembered)}). */
+    JsonMembers optional(byte[] name, @Nullable String value, Remembered last) {
+        return value == null ? this : string(name, value, last);
+    }
+
     JsonMembers nullValue(byte[] name) {
         name(name);
         ascii("null");

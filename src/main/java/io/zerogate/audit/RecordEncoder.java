@@ -60,6 +60,12 @@ final class RecordEncoder {
     private static final byte[] K_HEADERS = JsonMembers.key("headers");
 
     private final JsonMembers json = new JsonMembers();
+    // The fields whose values are the configuration's own strings (or the method's constant), record after record.
+    private final JsonMembers.Remembered listener = new JsonMembers.Remembered();
+    private final JsonMembers.Remembered routeId = new JsonMembers.Remembered();
+    private final JsonMembers.Remembered method = new JsonMembers.Remembered();
+    private final JsonMembers.Remembered pathTemplate = new JsonMembers.Remembered();
+    private final JsonMembers.Remembered upstream = new JsonMembers.Remembered();
     private final StringBuilder time = new StringBuilder(32);
     private long cachedSecond = Long.MIN_VALUE;
     private String cachedPrefix = "";
@@ -71,11 +77,11 @@ final class RecordEncoder {
         g.string(K_TRACE_ID, r.traceId());
         g.optional(K_SPAN_ID, r.spanId());
         g.optional(K_PARENT_SPAN_ID, r.parentSpanId());
-        g.string(K_LISTENER, r.listener());
-        g.optional(K_ROUTE_ID, r.routeId());
-        g.string(K_METHOD, r.method());
+        g.string(K_LISTENER, r.listener(), listener);
+        g.optional(K_ROUTE_ID, r.routeId(), routeId);
+        g.string(K_METHOD, r.method(), method);
         g.string(K_HOST, r.host());
-        g.optional(K_PATH_TEMPLATE, r.pathTemplate());
+        g.optional(K_PATH_TEMPLATE, r.pathTemplate(), pathTemplate);
         g.string(K_PATH, r.path());
         g.string(K_CLIENT_ADDRESS, r.clientAddress());
         g.optional(K_FORWARDED_FOR, r.forwardedFor());
@@ -105,7 +111,7 @@ final class RecordEncoder {
             g.startObject(K_LIMIT).string(K_KEY, l.key()).number(K_REMAINING, l.remaining()).bool(K_LOCAL, l.local())
                     .endObject();
         }
-        g.optional(K_UPSTREAM, r.upstream());
+        g.optional(K_UPSTREAM, r.upstream(), upstream);
         g.number(K_STATUS, r.status());
         g.number(K_BYTES_IN, r.bytesIn());
         g.number(K_BYTES_OUT, r.bytesOut());

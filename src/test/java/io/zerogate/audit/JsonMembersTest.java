@@ -39,4 +39,22 @@ class JsonMembersTest {
             }
         }
     }
+
+    @Test
+    void aRememberedValueIsWrittenAsItsStringWouldBeAndOnlyTheSameObjectIsCopied() {
+        JsonMembers json = new JsonMembers();
+        JsonMembers.Remembered last = new JsonMembers.Remembered();
+        String route = "orders \"v2\" \u00e9\u0001";
+        String plain = new String(json.reset().string(N, route).toBytes(), StandardCharsets.UTF_8);
+        for (int i = 0; i < 3; i++) {
+            assertThat(new String(json.reset().string(N, route, last).toBytes(), StandardCharsets.UTF_8)).isEqualTo(plain);
+        }
+        // An equal string that is another object, and then a different value, are escaped afresh.
+        String copy = new String(route.toCharArray());
+        assertThat(new String(json.reset().string(N, copy, last).toBytes(), StandardCharsets.UTF_8)).isEqualTo(plain);
+        assertThat(new String(json.reset().string(N, "other", last).string(N, route, last).toBytes(),
+                StandardCharsets.UTF_8)).isEqualTo("\"n\":\"other\"," + plain);
+        assertThat(new String(json.reset().optional(N, null, last).number(N, 1).toBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("\"n\":1");
+    }
 }
