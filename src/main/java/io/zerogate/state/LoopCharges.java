@@ -91,12 +91,12 @@ final class LoopCharges implements Runnable {
         /** When the oldest waiting request was added. */
         long oldestNanos;
         int inFlight;
-        /** Whether one of the calls in flight holds the turn. */
-        boolean holdsTurn;
         /** Set while requests wait for the turn, so that the loop whose call ends hands it here. */
         volatile boolean wantsTurn;
         /** Whether the waiting requests waited behind a call, theirs or another loop's, and not just for the loop. */
         boolean waited;
+        /** Fails the waiting requests when the oldest one's time is up before the turn comes; null when none is set. */
+        @Nullable ScheduledFuture<?> turnExpiry;
 
         Slot(Turn turn) {
             this.turn = turn;
@@ -189,9 +189,41 @@ final class LoopCharges implements Runnable {
         slot.wantsTurn = true;
         if (slot.turn.taken.compareAndSet(false, true)) {
             send(slot, true);
-        } else {
-            slot.waited = true;
+            return;
         }
+        slot.waited = true;
+        if (slot.turnExpiry == null) {
+            // The loops holding the turn may keep it (a call that hangs until its own time limit, then another):
+            // what waits here is failed when its oldest request's time is up, as if its own call had timed out.
+            slot.turnExpiry = schedule(() -> turnTimedOut(slot), timeoutNanos - (nanos.getAsLong() - slot.oldestNanos));
+        }
+    }
+
+    private static void stopTurnExpiry(Slot slot) {
+        ScheduledFuture<?> expiry = slot.turnExpiry;
+        if (expiry != null) {
+            expiry.cancel(false);
+            slot.turnExpiry = null;
+        }
+    }
+
+    /** Fails the requests still waiting for the turn when the oldest one's time is up. */
+    private void turnTimedOut(Slot slot) {
+        slot.turnExpiry = null;
+        if (!slot.requests.isEmpty()) {
+            expire(dropWaiting(slot));
+        }
+    }
+
+    /** Takes every waiting request out of a slot, which then waits for nothing; returns their answers. */
+    private static List<Answer> dropWaiting(Slot slot) {
+        List<Answer> answers = slot.answers;
+        slot.requests = new ArrayList<>();
+        slot.answers = new ArrayList<>();
+        slot.wantsTurn = false;
+        slot.waited = false;
+        stopTurnExpiry(slot);
+        return answers;
     }
 
     /**
@@ -199,7 +231,6 @@ final class LoopCharges implements Runnable {
      * loop asks again only after its current I/O, giving them the time of a hop to take the turn.
      */
     private boolean handOn(Slot slot) {
-        slot.holdsTurn = false;
         slot.turn.taken.set(false);
         boolean others = false;
         for (Slot member : slot.turn.members) {
@@ -216,7 +247,7 @@ final class LoopCharges implements Runnable {
         try {
             loop.execute(this);
         } catch (RejectedExecutionException shuttingDown) {
-            // This loop is going away with its store; its charges fail with the store's close.
+            // This loop runs nothing more: the connections whose requests wait here close with it.
         }
     }
 
@@ -226,19 +257,26 @@ final class LoopCharges implements Runnable {
         slot.waited = false;
         // Nothing waits for a turn any more, whether this call has it or goes without (a full batch).
         slot.wantsTurn = false;
+        stopTurnExpiry(slot);
         List<Request> requests = slot.requests;
         List<Answer> answers = slot.answers;
         long left = timeoutNanos - (nanos.getAsLong() - slot.oldestNanos);
         slot.requests = new ArrayList<>();
         slot.answers = new ArrayList<>();
-        slot.inFlight++;
-        if (turn) {
-            slot.holdsTurn = true;
+        if (held && left <= 0) {
+            // Their time is up already: Redis is not asked to count what would be thrown away.
+            if (turn) {
+                handOn(slot);
+            }
+            expire(answers);
+            return;
         }
+        slot.inFlight++;
         CompletableFuture<List<Reply>> call;
         try {
             call = send.apply(requests);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Whatever went wrong, the call must end: the turn it holds is every loop's.
             call = CompletableFuture.failedFuture(e);
         }
         // Requests that waited behind another call have less than a whole time limit left.
@@ -290,12 +328,7 @@ final class LoopCharges implements Runnable {
             }
             return;
         }
-        List<Answer> waiting = slot.answers;
-        slot.requests = new ArrayList<>();
-        slot.answers = new ArrayList<>();
-        slot.wantsTurn = false;
-        slot.waited = false;
-        for (Answer answer : waiting) {
+        for (Answer answer : dropWaiting(slot)) {
             answer.failed(failure);
         }
     }

@@ -3,6 +3,7 @@ package io.zerogate.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.netty.channel.DefaultEventLoop;
 import io.zerogate.state.RedisLimitScript.Reply;
 import io.zerogate.state.RedisLimitScript.Request;
@@ -12,8 +13,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,21 +39,23 @@ class LoopChargeTurnsTest {
     private final LoopCharges.Turns turns = new LoopCharges.Turns();
     private final DefaultEventLoop loopA = new DefaultEventLoop();
     private final DefaultEventLoop loopB = new DefaultEventLoop();
-    private final LoopCharges a = charges("a", loopA);
-    private final LoopCharges b = charges("b", loopB);
+    private final DefaultEventLoop loopC = new DefaultEventLoop();
+    private final LoopCharges a = charges("a", loopA, TIMEOUT, System::nanoTime);
+    private final LoopCharges b = charges("b", loopB, TIMEOUT, System::nanoTime);
 
-    private LoopCharges charges(String name, DefaultEventLoop loop) {
+    private LoopCharges charges(String name, DefaultEventLoop loop, Duration timeout, LongSupplier clock) {
         return new LoopCharges(loop, requests -> {
             CompletableFuture<List<Reply>> answer = new CompletableFuture<>();
             calls.add(new Call(name, requests, answer));
             return answer;
-        }, TIMEOUT, System::nanoTime, turns);
+        }, timeout, clock, turns);
     }
 
     @AfterEach
     void stop() throws Exception {
-        loopA.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-        loopB.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        for (DefaultEventLoop loop : List.of(loopA, loopB, loopC)) {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
     }
 
     private static RedisStateStore.PendingReply add(DefaultEventLoop loop, LoopCharges charges, int slot, String key)
@@ -59,11 +66,12 @@ class LoopChargeTurnsTest {
         return answer;
     }
 
-    /** Waits until both loops have run everything queued on them so far, twice (a hand-over is a hop). */
+    /** Waits until every loop has run everything queued on it so far, twice (a hand-over is a hop). */
     private void settle() throws Exception {
         for (int i = 0; i < 2; i++) {
-            loopA.submit(() -> { }).get(5, TimeUnit.SECONDS);
-            loopB.submit(() -> { }).get(5, TimeUnit.SECONDS);
+            for (DefaultEventLoop loop : List.of(loopA, loopB, loopC)) {
+                loop.submit(() -> { }).get(5, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -73,9 +81,22 @@ class LoopChargeTurnsTest {
 
     private void answer(int call) throws Exception {
         Call c = calls.get(call);
-        DefaultEventLoop loop = c.loop().equals("a") ? loopA : loopB;
+        DefaultEventLoop loop = switch (c.loop()) {
+            case "a" -> loopA;
+            case "b" -> loopB;
+            default -> loopC;
+        };
         loop.submit(() -> c.answer().complete(allowed(c.requests().size()))).get(5, TimeUnit.SECONDS);
         settle();
+    }
+
+    /** A new charge on {@code loop} goes out at once, as call number {@code call}, and is answered. */
+    private void chargeTravels(DefaultEventLoop loop, LoopCharges charges, int call) throws Exception {
+        RedisStateStore.PendingReply next = add(loop, charges, 7, "k");
+        settle();
+        assertThat(calls).hasSize(call + 1);
+        answer(call);
+        assertThat(next.get(5, TimeUnit.SECONDS).allowed()).isTrue();
     }
 
     @Test
@@ -148,11 +169,7 @@ class LoopChargeTurnsTest {
         answer(1);
         assertThat(full.get(0).get(5, TimeUnit.SECONDS).allowed()).isTrue();
         answer(0);
-        RedisStateStore.PendingReply later = add(loopB, b, 7, "k");
-        settle();
-        assertThat(calls).hasSize(3);
-        answer(2);
-        assertThat(later.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+        chargeTravels(loopB, b, 2);
     }
 
     @Test
@@ -177,7 +194,7 @@ class LoopChargeTurnsTest {
         List<Call> answered = Collections.synchronizedList(new ArrayList<>());
         // Calls answer themselves a little later, from another thread, counting how many overlap.
         LoopCharges.Turns shared = new LoopCharges.Turns();
-        java.util.concurrent.ScheduledExecutorService redis = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        ScheduledExecutorService redis = Executors.newSingleThreadScheduledExecutor();
         try {
             List<LoopCharges> batches = new ArrayList<>();
             for (DefaultEventLoop loop : List.of(loopA, loopB)) {
@@ -204,7 +221,7 @@ class LoopChargeTurnsTest {
                 DefaultEventLoop loop = l == 0 ? loopA : loopB;
                 LoopCharges batch = batches.get(l);
                 Thread feeder = new Thread(() -> {
-                    for (int i = 0; i < 2_000; i++) {
+                    for (int i = 0; i < 1_000; i++) {
                         RedisStateStore.PendingReply reply = new RedisStateStore.PendingReply();
                         replies.add(reply);
                         Charge charge = new Charge("k", new Meter.Gcra(10, 1_000_000, 10), 1, true);
@@ -222,16 +239,90 @@ class LoopChargeTurnsTest {
                 feeder.start();
             }
             for (Thread feeder : feeders) {
-                feeder.join(20_000);
+                feeder.join(10_000);
             }
             for (RedisStateStore.PendingReply reply : List.copyOf(replies)) {
-                assertThat(reply.get(10, TimeUnit.SECONDS).allowed()).isTrue();
+                assertThat(reply.get(5, TimeUnit.SECONDS).allowed()).isTrue();
             }
-            assertThat(replies).hasSize(4_000);
+            assertThat(replies).hasSize(2_000);
             assertThat(most.get()).as("calls of one slot in flight at once, full batches aside").isEqualTo(1);
-            assertThat(answered.size()).as("calls carried several charges each").isLessThan(4_000);
+            assertThat(answered.size()).as("calls carried several charges each").isLessThan(2_000);
         } finally {
             redis.shutdownNow();
         }
+    }
+
+    @Test
+    void threeLoopsTakeTheTurnOneAfterAnother() throws Exception {
+        LoopCharges c = charges("c", loopC, TIMEOUT, System::nanoTime);
+        add(loopA, a, 7, "k");
+        settle();
+        RedisStateStore.PendingReply fromB = add(loopB, b, 7, "k");
+        RedisStateStore.PendingReply fromC = add(loopC, c, 7, "k");
+        settle();
+        assertThat(calls).hasSize(1);
+
+        answer(0);
+        assertThat(calls).as("one of b and c has the turn, the other waits").hasSize(2);
+        answer(1);
+        assertThat(calls).hasSize(3);
+        assertThat(List.of(calls.get(1).loop(), calls.get(2).loop())).containsExactlyInAnyOrder("b", "c");
+        answer(2);
+        assertThat(fromB.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+        assertThat(fromC.get(5, TimeUnit.SECONDS).allowed()).isTrue();
+    }
+
+    @Test
+    void aChargeWaitingForTheTurnFailsWhenItsTimeIsUpThoughTheTurnNeverCame() throws Exception {
+        Duration shortTimeout = Duration.ofMillis(200);
+        LoopCharges slowA = charges("a", loopA, shortTimeout, System::nanoTime);
+        LoopCharges slowB = charges("b", loopB, shortTimeout, System::nanoTime);
+        add(loopA, slowA, 7, "k");
+        settle();
+        long before = System.nanoTime();
+        RedisStateStore.PendingReply waiting = add(loopB, slowB, 7, "k");
+        // a's call never answers (its own time limit is the connection's business, not the batch's).
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(RedisCommandTimeoutException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(shortTimeout.multipliedBy(5));
+        assertThat(calls).as("the charge that timed out was never sent").hasSize(1);
+
+        // When a's call ends at last, b takes the turn for its next charge as usual.
+        answer(0);
+        chargeTravels(loopB, slowB, 1);
+    }
+
+    @Test
+    void chargesWhoseTimeIsUpWhenTheTurnComesAreFailedWithoutBeingSent() throws Exception {
+        AtomicLong clock = new AtomicLong();
+        LoopCharges fakeA = charges("a", loopA, TIMEOUT, clock::get);
+        LoopCharges fakeB = charges("b", loopB, TIMEOUT, clock::get);
+        add(loopA, fakeA, 7, "k");
+        settle();
+        RedisStateStore.PendingReply late = add(loopB, fakeB, 7, "k");
+        settle();
+        clock.addAndGet(TIMEOUT.toNanos() + 1);
+        answer(0);
+        assertThatThrownBy(() -> late.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(RedisCommandTimeoutException.class);
+        assertThat(calls).as("Redis is not asked to count a charge already given up on").hasSize(1);
+
+        // The turn is free again.
+        chargeTravels(loopB, fakeB, 1);
+    }
+
+    @Test
+    void aCallThatCouldNotBeMadeStillHandsTheTurnOn() throws Exception {
+        LoopCharges broken = new LoopCharges(loopA, requests -> {
+            throw new StackOverflowError("the client broke");
+        }, TIMEOUT, System::nanoTime, turns);
+        RedisStateStore.PendingReply first = add(loopA, broken, 7, "k");
+        assertThatThrownBy(() -> first.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(StackOverflowError.class);
+        RedisStateStore.PendingReply fromB = add(loopB, b, 7, "k");
+        settle();
+        assertThat(calls).hasSize(1);
+        answer(0);
+        assertThat(fromB.get(5, TimeUnit.SECONDS).allowed()).isTrue();
     }
 }
