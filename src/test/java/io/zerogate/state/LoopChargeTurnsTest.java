@@ -122,16 +122,28 @@ class LoopChargeTurnsTest {
         assertThat(b2.get(5, TimeUnit.SECONDS).allowed()).isTrue();
     }
 
-    @Test
-    void whenACallEndsOneOfTheLoopsWithChargesWaitingTakesTheTurnAndTheOtherFollows() throws Exception {
+    /**
+     * Has a's call hold the turn while one charge on each of two loops waits for it, then answers a's call; returns
+     * the two waiting charges, in the order given.
+     */
+    private List<RedisStateStore.PendingReply> waitForTheTurnOfA(DefaultEventLoop first, LoopCharges firstCharges,
+                                                                 DefaultEventLoop second, LoopCharges secondCharges)
+            throws Exception {
         add(loopA, a, 7, "k");
         settle();
-        RedisStateStore.PendingReply fromB = add(loopB, b, 7, "k");
-        RedisStateStore.PendingReply againA = add(loopA, a, 7, "k");
+        RedisStateStore.PendingReply one = add(first, firstCharges, 7, "k");
+        RedisStateStore.PendingReply two = add(second, secondCharges, 7, "k");
         settle();
         assertThat(calls).hasSize(1);
-
         answer(0);
+        return List.of(one, two);
+    }
+
+    @Test
+    void whenACallEndsOneOfTheLoopsWithChargesWaitingTakesTheTurnAndTheOtherFollows() throws Exception {
+        List<RedisStateStore.PendingReply> waiting = waitForTheTurnOfA(loopB, b, loopA, a);
+        RedisStateStore.PendingReply fromB = waiting.get(0);
+        RedisStateStore.PendingReply againA = waiting.get(1);
         assertThat(calls).as("one call in flight; the other loop's charge waits for it").hasSize(2);
         RedisStateStore.PendingReply second = calls.get(1).loop().equals("a") ? againA : fromB;
         RedisStateStore.PendingReply third = second == againA ? fromB : againA;
@@ -255,14 +267,9 @@ class LoopChargeTurnsTest {
     @Test
     void threeLoopsTakeTheTurnOneAfterAnother() throws Exception {
         LoopCharges c = charges("c", loopC, TIMEOUT, System::nanoTime);
-        add(loopA, a, 7, "k");
-        settle();
-        RedisStateStore.PendingReply fromB = add(loopB, b, 7, "k");
-        RedisStateStore.PendingReply fromC = add(loopC, c, 7, "k");
-        settle();
-        assertThat(calls).hasSize(1);
-
-        answer(0);
+        List<RedisStateStore.PendingReply> waiting = waitForTheTurnOfA(loopB, b, loopC, c);
+        RedisStateStore.PendingReply fromB = waiting.get(0);
+        RedisStateStore.PendingReply fromC = waiting.get(1);
         assertThat(calls).as("one of b and c has the turn, the other waits").hasSize(2);
         answer(1);
         assertThat(calls).hasSize(3);
